@@ -1,0 +1,141 @@
+//! One module per engine behind a common [`Connection`].
+
+pub mod mysql;
+pub mod postgres;
+pub mod sqlite;
+
+use crate::error::{ConnectError, ConnectFailure, QueryError, Target};
+use crate::password::PasswordProvider;
+use crate::sink::ResultSink;
+use crate::spec::{ConnectionSpec, Engine, ServerSpec};
+use crate::split::split_statements;
+
+/// Facts about an open connection, for `\conninfo`-style reports.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInfo {
+    /// e.g. "TLSv1.3 TLS13_AES_256_GCM_SHA384", or None when unencrypted.
+    pub tls: Option<String>,
+    pub server_version: Option<String>,
+}
+
+/// An open connection to one of the engines.
+pub enum Connection {
+    Postgres(postgres::PgConnection),
+    Mysql(mysql::MyConnection),
+    Sqlite(sqlite::SqliteConnection),
+}
+
+impl Connection {
+    /// Opens a connection. For servers, `password` is asked once for this
+    /// physical connection; after an authentication failure, if the provider
+    /// says a fresh secret may help, one more attempt is made.
+    pub async fn connect(
+        spec: &ConnectionSpec,
+        password: &dyn PasswordProvider,
+    ) -> Result<Connection, ConnectError> {
+        match spec {
+            ConnectionSpec::Sqlite { path } => sqlite::SqliteConnection::open(path).map(Connection::Sqlite),
+            ConnectionSpec::Server(s) => {
+                match Self::connect_server(s, password).await {
+                    Err(ConnectError { failure: ConnectFailure::AuthRejected { .. }, .. })
+                        if password.invalidate() =>
+                    {
+                        tracing::info!("authentication failed; retrying once with a fresh token");
+                        Self::connect_server(s, password).await
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    async fn connect_server(
+        s: &ServerSpec,
+        password: &dyn PasswordProvider,
+    ) -> Result<Connection, ConnectError> {
+        let fut = async {
+            match s.engine {
+                Engine::Postgres => postgres::PgConnection::connect(s, password).await.map(Connection::Postgres),
+                _ => mysql::MyConnection::connect(s, password).await.map(Connection::Mysql),
+            }
+        };
+        match s.connect_timeout {
+            Some(t) => tokio::time::timeout(t, fut)
+                .await
+                .unwrap_or_else(|_| Err(ConnectError { target: target(s), failure: ConnectFailure::TimedOut(t) })),
+            None => fut.await,
+        }
+    }
+
+    /// The engine of this connection.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Connection::Postgres(_) => Engine::Postgres,
+            Connection::Mysql(c) => c.engine(),
+            Connection::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+
+    /// Runs the statements in `sql` one after another, streaming results
+    /// into `sink`; stops at the first failing statement.
+    pub async fn run(&mut self, sql: &str, sink: &mut dyn ResultSink) -> Result<(), QueryError> {
+        match self {
+            // SQLite parses statement boundaries itself (triggers contain ';').
+            Connection::Sqlite(c) => c.run(sql, sink),
+            Connection::Postgres(c) => {
+                for stmt in split_statements(sql, Engine::Postgres) {
+                    c.run(stmt, sink).await?;
+                }
+                Ok(())
+            }
+            Connection::Mysql(c) => {
+                for stmt in split_statements(sql, c.engine()) {
+                    c.run(stmt, sink).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// TLS and server facts.
+    pub fn session_info(&self) -> SessionInfo {
+        match self {
+            Connection::Postgres(c) => c.session_info(),
+            Connection::Mysql(c) => c.session_info(),
+            Connection::Sqlite(c) => c.session_info(),
+        }
+    }
+}
+
+/// The message-safe description of a server spec.
+pub fn target(s: &ServerSpec) -> Target {
+    Target {
+        engine: s.engine,
+        host_port: s.host_port(),
+        user: s.user.clone(),
+        dbname: s.dbname.clone(),
+        auth: s.auth,
+        sslmode: s.sslmode,
+    }
+}
+
+/// Maps a socket-level error to a connect failure.
+pub(crate) fn io_failure(e: &std::io::Error) -> ConnectFailure {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
+        std::io::ErrorKind::TimedOut => ConnectFailure::TimedOut(std::time::Duration::ZERO),
+        _ => ConnectFailure::Io(e.to_string()),
+    }
+}
+
+/// Finds an `io::Error` in a source chain.
+pub(crate) fn find_io<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cur = e.source();
+    }
+    None
+}

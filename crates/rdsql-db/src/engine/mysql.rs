@@ -1,0 +1,185 @@
+//! MySQL and MariaDB over `mysql_async`. Statements use the text protocol,
+//! so values arrive in the server's own text form.
+
+use super::{find_io, io_failure, target, SessionInfo};
+use crate::error::{ConnectError, ConnectFailure, QueryError, TlsFailure};
+use crate::password::PasswordProvider;
+use crate::sink::ResultSink;
+use crate::spec::{Engine, ServerSpec, SslMode, TrustRoots};
+use crate::tls;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder, SslOpts, Value};
+
+/// An open MySQL/MariaDB session.
+pub struct MyConnection {
+    conn: Option<Conn>,
+    engine: Engine,
+    tls: bool,
+}
+
+impl MyConnection {
+    /// Connects as `spec` says, asking `password` once per attempt.
+    pub async fn connect(spec: &ServerSpec, password: &dyn PasswordProvider) -> Result<Self, ConnectError> {
+        let fail = |failure| ConnectError { target: target(spec), failure };
+        let ssl = match spec.sslmode {
+            SslMode::Disable => None,
+            SslMode::Prefer | SslMode::Require => Some(SslOpts::default().with_danger_accept_invalid_certs(true)),
+            SslMode::VerifyCa | SslMode::VerifyFull => {
+                let pem = tls::root_pem(&spec.roots).map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e.to_string()))))?;
+                Some(
+                    SslOpts::default()
+                        .with_root_certs(vec![pem.into()])
+                        .with_disable_built_in_roots(matches!(spec.roots, TrustRoots::File(_))),
+                )
+            }
+        };
+        match Self::attempt(spec, password, ssl.clone()).await {
+            // libpq semantics for prefer: no TLS on the server → plain.
+            Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls)) if spec.sslmode == SslMode::Prefer => {
+                Self::attempt(spec, password, None).await.map_err(fail)
+            }
+            // verify-ca: the chain is verified, the name is not. mysql_async
+            // cannot skip only the name check, so verify the chain again
+            // against a name the certificate itself presents.
+            Err(ConnectFailure::Tls(TlsFailure::NameMismatch { presented, .. }))
+                if spec.sslmode == SslMode::VerifyCa && !presented.is_empty() =>
+            {
+                let ssl = ssl.map(|o| o.with_danger_tls_hostname_override(Some(presented[0].clone())));
+                Self::attempt(spec, password, ssl).await.map_err(fail)
+            }
+            other => other.map_err(fail),
+        }
+    }
+
+    async fn attempt(
+        spec: &ServerSpec,
+        password: &dyn PasswordProvider,
+        ssl: Option<SslOpts>,
+    ) -> Result<Self, ConnectFailure> {
+        let secret = password.password().await.map_err(ConnectFailure::Password)?;
+        let tls = ssl.is_some();
+        let opts = OptsBuilder::default()
+            .ip_or_hostname(spec.host.clone())
+            .tcp_port(spec.port)
+            .user(Some(spec.user.clone()))
+            .pass(Some(secret.expose().to_string()))
+            .db_name(spec.dbname.clone())
+            .prefer_socket(false)
+            .stmt_cache_size(0)
+            // The cleartext plugin sends the password as is: only for IAM
+            // tokens, and only over TLS (guaranteed by the spec).
+            .enable_cleartext_plugin(spec.auth.uses_token() && tls)
+            .ssl_opts(ssl);
+        drop(secret);
+        let conn = Conn::new(opts).await.map_err(|e| classify_connect(&e, &spec.host))?;
+        Ok(MyConnection { conn: Some(conn), engine: spec.engine, tls })
+    }
+
+    /// MySQL or MariaDB, as the user named it.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Runs one statement, streaming every result set it produces.
+    pub async fn run(&mut self, sql: &str, sink: &mut dyn ResultSink) -> Result<(), QueryError> {
+        let conn = self.conn.as_mut().ok_or_else(|| QueryError::ConnectionLost("connection closed".into()))?;
+        let mut result = conn.query_iter(sql).await.map_err(query_error)?;
+        loop {
+            let Some(cols) = result.columns() else { break };
+            if cols.is_empty() {
+                sink.command_complete(result.affected_rows())?;
+                // Consumes the OK packet and moves to the next result, if any.
+                result.next().await.map_err(query_error)?;
+                if result.columns().is_none() {
+                    break;
+                }
+                continue;
+            }
+            let names: Vec<String> = cols.iter().map(|c| c.name_str().into_owned()).collect();
+            sink.begin_result(&names)?;
+            let mut n = 0u64;
+            let mut owned: Vec<Option<Vec<u8>>> = Vec::new();
+            while let Some(row) = result.next().await.map_err(query_error)? {
+                let raw = row.unwrap_raw();
+                owned.clear();
+                for v in raw {
+                    owned.push(match v {
+                        None | Some(Value::NULL) => None,
+                        Some(Value::Bytes(b)) => Some(b),
+                        // The text protocol only yields bytes; keep a sane
+                        // rendering should a driver change that.
+                        Some(other) => Some(other.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
+                    });
+                }
+                let values: Vec<Option<&[u8]>> = owned.iter().map(|v| v.as_deref()).collect();
+                sink.row(&values)?;
+                n += 1;
+            }
+            sink.end_result(n)?;
+        }
+        Ok(())
+    }
+
+    /// Facts about the session.
+    pub fn session_info(&self) -> SessionInfo {
+        let v = self.conn.as_ref().map(|c| c.server_version());
+        SessionInfo {
+            tls: self.tls.then(|| "TLS".to_string()),
+            server_version: v.map(|(a, b, c)| format!("{a}.{b}.{c}")),
+        }
+    }
+
+    /// The server's id for this session (for `KILL QUERY`).
+    pub fn connection_id(&self) -> Option<u32> {
+        self.conn.as_ref().map(|c| c.id())
+    }
+
+    /// Closes the session politely.
+    pub async fn close(&mut self) {
+        if let Some(c) = self.conn.take() {
+            let _ = c.disconnect().await;
+        }
+    }
+}
+
+fn classify_connect(e: &mysql_async::Error, host: &str) -> ConnectFailure {
+    match e {
+        mysql_async::Error::Server(s) => {
+            let code = format!("{} ({})", s.code, s.state);
+            // 1045 access denied; 1698 access denied without password check.
+            if matches!(s.code, 1045 | 1698) {
+                ConnectFailure::AuthRejected { code, message: s.message.clone() }
+            } else {
+                ConnectFailure::Server { code, message: s.message.clone() }
+            }
+        }
+        mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => {
+            ConnectFailure::Tls(TlsFailure::ServerHasNoTls)
+        }
+        _ => {
+            if let Some(t) = tls::classify(e, host) {
+                return ConnectFailure::Tls(t);
+            }
+            if let Some(io) = find_io(e) {
+                let msg = io.to_string();
+                if msg.contains("lookup") || msg.contains("resolve") {
+                    return ConnectFailure::Resolve(msg);
+                }
+                return io_failure(io);
+            }
+            ConnectFailure::Other(e.to_string())
+        }
+    }
+}
+
+fn query_error(e: mysql_async::Error) -> QueryError {
+    match e {
+        mysql_async::Error::Server(s) => QueryError::Server {
+            code: format!("{} ({})", s.code, s.state),
+            message: s.message,
+            detail: None,
+            hint: None,
+        },
+        other => QueryError::ConnectionLost(other.to_string()),
+    }
+}

@@ -1,0 +1,24 @@
+//! Connection specs, TLS and the database engines of rdsql.
+//!
+//! Parse → resolve → connect: a URL and flags become [`ConnectOptions`],
+//! which [`ConnectionSpec::resolve`] turns into a complete spec, which
+//! [`Connection::connect`] opens. Rows stream into a [`ResultSink`].
+
+pub mod engine;
+pub mod error;
+pub mod options;
+pub mod password;
+pub mod secret;
+pub mod sink;
+pub mod spec;
+pub mod split;
+pub mod tls;
+pub mod url;
+
+pub use engine::{Connection, SessionInfo};
+pub use error::{ConnectError, ConnectFailure, ProviderError, QueryError, SpecError, Target, TlsFailure};
+pub use options::ConnectOptions;
+pub use password::{PasswordProvider, StaticPassword};
+pub use secret::Secret;
+pub use sink::ResultSink;
+pub use spec::{AuthMethod, AwsSettings, ConnectionSpec, Engine, ServerSpec, SslMode, TrustRoots};

@@ -1,0 +1,146 @@
+//! The command-line surface (clap types only; resolution lives elsewhere).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// A database client for PostgreSQL, MySQL/MariaDB and SQLite, made for
+/// Amazon RDS.
+#[derive(Debug, Parser)]
+#[command(name = "rdsql", version, disable_help_flag = true, propagate_version = true)]
+pub struct Cli {
+    /// Print debug traces to stderr (never secrets).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help, global = true)]
+    pub help: Option<bool>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run SQL statements and print their results.
+    #[command(disable_help_flag = true)]
+    Query(QueryArgs),
+}
+
+/// Output formats of result sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns, like psql.
+    Table,
+    /// RFC 4180, header row, NULL as an empty field (as `psql --csv`).
+    Csv,
+    /// Tab-separated, header row, `\t \n \r \\` escaped, NULL as `\N`.
+    Tsv,
+    /// One JSON array of objects per result set.
+    Json,
+    /// One JSON object per row and line.
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    /// SQL to run (repeatable; run in order, before any -f).
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub commands: Vec<String>,
+
+    /// Read SQL from FILE (repeatable; `-` is stdin).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Do not print row counts of statements without result sets.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Connection flags shared by every command that connects.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnArgs {
+    /// A saved connection's name or a URL: postgres://user@host:5432/db,
+    /// mysql://…, mariadb://…, sqlite:FILE, sqlite::memory:
+    #[arg(value_name = "CONN")]
+    pub conn: Option<String>,
+
+    /// postgres, mysql, mariadb or sqlite (inferred from the URL scheme).
+    #[arg(long)]
+    pub engine: Option<String>,
+
+    /// Server host name or IP address.
+    #[arg(short = 'h', long)]
+    pub host: Option<String>,
+
+    /// Server port (PostgreSQL 5432, MySQL/MariaDB 3306 by default).
+    #[arg(short = 'p', long)]
+    pub port: Option<u16>,
+
+    /// Database user.
+    #[arg(short = 'U', long, visible_alias = "username")]
+    pub user: Option<String>,
+
+    /// Database name (the file path for SQLite).
+    #[arg(short = 'd', long)]
+    pub dbname: Option<String>,
+
+    /// password, iam-keys, iam-profile or sso.
+    #[arg(long)]
+    pub auth: Option<String>,
+
+    /// disable, prefer, require, verify-ca or verify-full.
+    #[arg(long)]
+    pub sslmode: Option<String>,
+
+    /// Trust only the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub sslrootcert: Option<PathBuf>,
+
+    /// Seconds to wait for the connection (0 = forever; default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
+
+    /// AWS region used to sign IAM tokens.
+    #[arg(long)]
+    pub aws_region: Option<String>,
+
+    /// AWS profile for iam-profile and sso.
+    #[arg(long)]
+    pub aws_profile: Option<String>,
+
+    /// Access key ID for iam-keys (the secret never comes from an argument).
+    #[arg(long)]
+    pub aws_access_key_id: Option<String>,
+
+    /// IAM Identity Center start URL (custom SSO).
+    #[arg(long)]
+    pub sso_start_url: Option<String>,
+
+    /// IAM Identity Center region (custom SSO).
+    #[arg(long)]
+    pub sso_region: Option<String>,
+
+    /// AWS account ID for SSO role credentials.
+    #[arg(long)]
+    pub sso_account_id: Option<String>,
+
+    /// IAM role name for SSO role credentials.
+    #[arg(long)]
+    pub sso_role_name: Option<String>,
+
+    /// Sign IAM tokens for this host (when connecting through a tunnel).
+    #[arg(long)]
+    pub iam_host: Option<String>,
+
+    /// Sign IAM tokens for this port.
+    #[arg(long)]
+    pub iam_port: Option<u16>,
+}

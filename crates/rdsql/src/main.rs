@@ -1,0 +1,43 @@
+//! The `rdsql` binary: parse flags, run one subcommand, render errors.
+
+mod cli;
+mod commands;
+mod connect;
+mod output;
+mod report;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_tracing(cli.verbose);
+    rdsql_db::tls::install_default_provider();
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(report::EXIT_LOCAL as u8);
+        }
+    };
+    let result = rt.block_on(async {
+        match cli.command {
+            cli::Command::Query(args) => commands::query::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprint!("{}", f.render());
+            ExitCode::from(f.exit_code as u8)
+        }
+    }
+}
+
+/// Traces go to stderr; only rdsql's own crates log (dependencies could
+/// print connection options), and no crate of ours logs a secret.
+fn init_tracing(verbose: bool) {
+    let filter = if verbose { "rdsql=debug,rdsql_db=debug,rdsql_aws=debug" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::new(filter);
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}
