@@ -8,14 +8,26 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
     #[error("bad connection URL {url}: {part:?}: {reason}")]
-    BadUrl { url: String, part: String, reason: String },
+    BadUrl {
+        url: String,
+        part: String,
+        reason: String,
+    },
     #[error("bad value {value:?} in environment variable {var}: {reason}")]
-    BadEnv { var: String, value: String, reason: String },
-    #[error("no database to connect to: give a URL (postgres://…, mysql://…, sqlite:FILE) or --engine")]
+    BadEnv {
+        var: String,
+        value: String,
+        reason: String,
+    },
+    #[error(
+        "no database to connect to: give a URL (postgres://…, mysql://…, sqlite:FILE) or --engine"
+    )]
     NoEngine,
     #[error("no database user: give one in the URL, with -U/--user, or set USER")]
     NoUser,
-    #[error("--auth {auth} sends an IAM token, which never travels without TLS; sslmode={sslmode} is refused (use verify-full, the default, or require/verify-ca)")]
+    #[error(
+        "--auth {auth} sends an IAM token, which never travels without TLS; sslmode={sslmode} is refused (use verify-full, the default, or require/verify-ca)"
+    )]
     InsecureTlsForToken { auth: AuthMethod, sslmode: SslMode },
     #[error("{0}")]
     Inconsistent(String),
@@ -27,7 +39,10 @@ pub enum TlsFailure {
     /// The server certificate does not chain to a trusted CA.
     UnknownCa,
     /// The chain is trusted but the certificate is not for this host name.
-    NameMismatch { host: String, presented: Vec<String> },
+    NameMismatch {
+        host: String,
+        presented: Vec<String>,
+    },
     /// The certificate is expired or not yet valid.
     Expired,
     /// The server does not offer TLS at all.
@@ -43,14 +58,19 @@ impl std::fmt::Display for TlsFailure {
                 "TLS: the server certificate is signed by an unknown CA (not in the trust roots)",
             ),
             TlsFailure::NameMismatch { host, presented } if presented.is_empty() => {
-                write!(f, "TLS: the server certificate is not valid for host name {host:?}")
+                write!(
+                    f,
+                    "TLS: the server certificate is not valid for host name {host:?}"
+                )
             }
             TlsFailure::NameMismatch { host, presented } => write!(
                 f,
                 "TLS: the server certificate is not valid for host name {host:?} (it is for {})",
                 presented.join(", ")
             ),
-            TlsFailure::Expired => f.write_str("TLS: the server certificate is expired or not yet valid"),
+            TlsFailure::Expired => {
+                f.write_str("TLS: the server certificate is expired or not yet valid")
+            }
             TlsFailure::ServerHasNoTls => f.write_str("TLS: the server does not support TLS"),
             TlsFailure::Other(m) => write!(f, "TLS: {m}"),
         }
@@ -97,9 +117,15 @@ pub enum ConnectFailure {
     Resolve(String),
     Tls(TlsFailure),
     /// The server rejected the credentials.
-    AuthRejected { code: String, message: String },
+    AuthRejected {
+        code: String,
+        message: String,
+    },
     /// The server answered with another error (unknown database, too many connections…).
-    Server { code: String, message: String },
+    Server {
+        code: String,
+        message: String,
+    },
     /// The password/token could not be obtained.
     Password(ProviderError),
     /// The connection broke during the handshake.

@@ -16,7 +16,9 @@ pub mod tls;
 pub mod url;
 
 pub use engine::{Connection, SessionInfo};
-pub use error::{ConnectError, ConnectFailure, ProviderError, QueryError, SpecError, Target, TlsFailure};
+pub use error::{
+    ConnectError, ConnectFailure, ProviderError, QueryError, SpecError, Target, TlsFailure,
+};
 pub use options::ConnectOptions;
 pub use password::{PasswordProvider, StaticPassword};
 pub use secret::Secret;

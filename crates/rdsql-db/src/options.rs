@@ -93,9 +93,10 @@ impl ConnectOptions {
             "sslmode" => self.sslmode = Some(value.parse()?),
             "sslrootcert" => self.sslrootcert = Some(PathBuf::from(value)),
             "connect_timeout" => {
-                self.connect_timeout = Some(value.parse().map_err(|_| {
-                    "connect_timeout must be a whole number of seconds".to_string()
-                })?)
+                self.connect_timeout =
+                    Some(value.parse().map_err(|_| {
+                        "connect_timeout must be a whole number of seconds".to_string()
+                    })?)
             }
             "aws_region" => self.aws_region = s(),
             "aws_profile" => self.aws_profile = s(),

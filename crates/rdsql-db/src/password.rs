@@ -1,8 +1,8 @@
 //! Password providers: where the secret sent at connect time comes from.
 //! Called once per physical connection, so IAM tokens stay fresh.
 
-use crate::error::ProviderError;
 use crate::Secret;
+use crate::error::ProviderError;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -31,7 +31,10 @@ pub struct StaticPassword {
 impl StaticPassword {
     /// `source` describes the origin for messages.
     pub fn new(secret: Secret, source: impl Into<String>) -> Self {
-        StaticPassword { secret, source: source.into() }
+        StaticPassword {
+            secret,
+            source: source.into(),
+        }
     }
 }
 

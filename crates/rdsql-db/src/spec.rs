@@ -1,8 +1,8 @@
 //! The resolved, consistent description of one connection.
 
+use crate::Secret;
 use crate::error::SpecError;
 use crate::options::ConnectOptions;
-use crate::Secret;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -57,7 +57,9 @@ impl FromStr for Engine {
             "mysql" => Ok(Engine::Mysql),
             "mariadb" => Ok(Engine::Mariadb),
             "sqlite" | "sqlite3" => Ok(Engine::Sqlite),
-            _ => Err(format!("unknown engine {s:?}; use postgres, mysql, mariadb or sqlite")),
+            _ => Err(format!(
+                "unknown engine {s:?}; use postgres, mysql, mariadb or sqlite"
+            )),
         }
     }
 }
@@ -219,7 +221,9 @@ impl ServerSpec {
 pub enum ConnectionSpec {
     Server(ServerSpec),
     /// A SQLite database file, or `:memory:`.
-    Sqlite { path: String },
+    Sqlite {
+        path: String,
+    },
 }
 
 impl ConnectionSpec {
@@ -310,7 +314,10 @@ impl ConnectionSpec {
             (_, Some(m)) => m,
             (false, None) => SslMode::Prefer,
         };
-        let roots = match opts.sslrootcert.or_else(|| nonempty(pg("PGSSLROOTCERT")).map(PathBuf::from)) {
+        let roots = match opts
+            .sslrootcert
+            .or_else(|| nonempty(pg("PGSSLROOTCERT")).map(PathBuf::from))
+        {
             Some(p) => TrustRoots::File(p),
             None => TrustRoots::Bundled,
         };
@@ -370,8 +377,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| m.get(k).cloned()
     }
 
@@ -386,7 +395,10 @@ mod tests {
     fn defaults_per_engine() {
         let env = env_of(&[("USER", "alice")]);
         let s = server(ConnectionSpec::resolve(parse_url("postgres://").unwrap(), &env).unwrap());
-        assert_eq!((s.host.as_str(), s.port, s.user.as_str()), ("localhost", 5432, "alice"));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.user.as_str()),
+            ("localhost", 5432, "alice")
+        );
         assert_eq!(s.sslmode, SslMode::Prefer);
         assert_eq!(s.connect_timeout, Some(Duration::from_secs(10)));
         let s = server(ConnectionSpec::resolve(parse_url("mysql://").unwrap(), &env).unwrap());
@@ -408,11 +420,17 @@ mod tests {
         let s = server(ConnectionSpec::resolve(ConnectOptions::default(), &env).unwrap());
         assert_eq!(s.engine, Engine::Postgres);
         assert_eq!(s.host_port(), "pg.example:6000");
-        assert_eq!((s.user.as_str(), s.dbname.as_deref()), ("pguser", Some("pgdb")));
+        assert_eq!(
+            (s.user.as_str(), s.dbname.as_deref()),
+            ("pguser", Some("pgdb"))
+        );
         assert_eq!(s.password.unwrap().expose(), "pgpw");
         assert_eq!(s.sslmode, SslMode::VerifyCa);
         let s = server(ConnectionSpec::resolve(parse_url("mysql://h").unwrap(), &env).unwrap());
-        assert_eq!((s.host.as_str(), s.port, s.user.as_str()), ("h", 3306, "os"));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.user.as_str()),
+            ("h", 3306, "os")
+        );
         assert_eq!(s.password.unwrap().expose(), "mypw");
     }
 
@@ -421,14 +439,18 @@ mod tests {
         let env = env_of(&[("RDSQL_PASSWORD", "r"), ("PGPASSWORD", "p"), ("USER", "u")]);
         let s = server(ConnectionSpec::resolve(parse_url("postgres://h").unwrap(), &env).unwrap());
         assert_eq!(s.password.unwrap().expose(), "r");
-        let s = server(ConnectionSpec::resolve(parse_url("postgres://u:x@h").unwrap(), &env).unwrap());
+        let s =
+            server(ConnectionSpec::resolve(parse_url("postgres://u:x@h").unwrap(), &env).unwrap());
         assert_eq!(s.password.unwrap().expose(), "x");
     }
 
     #[test]
     fn flags_override_url() {
         let env = env_of(&[("USER", "u")]);
-        let flags = ConnectOptions { port: Some(7000), ..Default::default() };
+        let flags = ConnectOptions {
+            port: Some(7000),
+            ..Default::default()
+        };
         let opts = flags.or(parse_url("postgres://h:6000/db").unwrap());
         let s = server(ConnectionSpec::resolve(opts, &env).unwrap());
         assert_eq!(s.port, 7000);
@@ -438,7 +460,8 @@ mod tests {
     fn token_auth_forces_verified_tls() {
         let env = env_of(&[("USER", "u")]);
         let s = server(
-            ConnectionSpec::resolve(parse_url("postgres://h?auth=iam-keys").unwrap(), &env).unwrap(),
+            ConnectionSpec::resolve(parse_url("postgres://h?auth=iam-keys").unwrap(), &env)
+                .unwrap(),
         );
         assert_eq!(s.sslmode, SslMode::VerifyFull);
         for bad in ["disable", "prefer"] {
@@ -447,8 +470,11 @@ mod tests {
             assert!(matches!(e, SpecError::InsecureTlsForToken { .. }), "{e}");
         }
         let s = server(
-            ConnectionSpec::resolve(parse_url("mysql://h?auth=sso&sslmode=require").unwrap(), &env)
-                .unwrap(),
+            ConnectionSpec::resolve(
+                parse_url("mysql://h?auth=sso&sslmode=require").unwrap(),
+                &env,
+            )
+            .unwrap(),
         );
         assert_eq!(s.sslmode, SslMode::Require);
     }
@@ -469,7 +495,13 @@ mod tests {
 
     #[test]
     fn sqlite_needs_a_path() {
-        let s = ConnectionSpec::resolve(parse_url("sqlite::memory:").unwrap(), &env_of(&[])).unwrap();
-        assert_eq!(s, ConnectionSpec::Sqlite { path: ":memory:".into() });
+        let s =
+            ConnectionSpec::resolve(parse_url("sqlite::memory:").unwrap(), &env_of(&[])).unwrap();
+        assert_eq!(
+            s,
+            ConnectionSpec::Sqlite {
+                path: ":memory:".into()
+            }
+        );
     }
 }

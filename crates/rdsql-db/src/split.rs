@@ -18,7 +18,11 @@ pub fn split_statements(sql: &str, engine: Engine) -> Vec<&str> {
             b'\'' | b'"' | b'`' => {
                 has_code = true;
                 // MySQL and PostgreSQL E'' strings use backslash escapes.
-                let backslash = mysql && c != b'`' || (c == b'\'' && i > 0 && matches!(b[i - 1], b'E' | b'e') && (i < 2 || !is_ident(b[i - 2])));
+                let backslash = mysql && c != b'`'
+                    || (c == b'\''
+                        && i > 0
+                        && matches!(b[i - 1], b'E' | b'e')
+                        && (i < 2 || !is_ident(b[i - 2])));
                 i = skip_quoted(b, i, c, backslash);
                 continue;
             }
@@ -135,8 +139,14 @@ mod tests {
 
     #[test]
     fn splits_simple() {
-        assert_eq!(split_statements("select 1; select 2;", Engine::Postgres), vec!["select 1", "select 2"]);
-        assert_eq!(split_statements("select 1", Engine::Postgres), vec!["select 1"]);
+        assert_eq!(
+            split_statements("select 1; select 2;", Engine::Postgres),
+            vec!["select 1", "select 2"]
+        );
+        assert_eq!(
+            split_statements("select 1", Engine::Postgres),
+            vec!["select 1"]
+        );
         assert!(split_statements("  ;; -- only a comment\n", Engine::Postgres).is_empty());
     }
 
@@ -155,14 +165,29 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(split_statements("select E'a\\';b'; select 1", Engine::Postgres).len(), 2);
-        assert_eq!(split_statements("select 'it''s;'; select 1", Engine::Postgres).len(), 2);
-        assert_eq!(split_statements("select 'a\\';b'; select 1", Engine::Mysql).len(), 2);
-        assert_eq!(split_statements("select 1 # c;\n; select `x;y`", Engine::Mysql), vec!["select 1 # c;", "select `x;y`"]);
+        assert_eq!(
+            split_statements("select E'a\\';b'; select 1", Engine::Postgres).len(),
+            2
+        );
+        assert_eq!(
+            split_statements("select 'it''s;'; select 1", Engine::Postgres).len(),
+            2
+        );
+        assert_eq!(
+            split_statements("select 'a\\';b'; select 1", Engine::Mysql).len(),
+            2
+        );
+        assert_eq!(
+            split_statements("select 1 # c;\n; select `x;y`", Engine::Mysql),
+            vec!["select 1 # c;", "select `x;y`"]
+        );
     }
 
     #[test]
     fn positional_params_are_not_dollar_quotes() {
-        assert_eq!(split_statements("prepare p as select $1; select 2", Engine::Postgres).len(), 2);
+        assert_eq!(
+            split_statements("prepare p as select $1; select 2", Engine::Postgres).len(),
+            2
+        );
     }
 }

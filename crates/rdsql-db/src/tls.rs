@@ -3,10 +3,12 @@
 
 use crate::error::TlsFailure;
 use crate::spec::{SslMode, TrustRoots};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use std::path::{Path, PathBuf};
@@ -19,7 +21,10 @@ pub const RDS_CA_BUNDLE: &[u8] = include_bytes!("../certs/rds-global-bundle.pem"
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
     #[error("cannot read the CA file {path}: {source}")]
-    ReadRootCert { path: PathBuf, source: std::io::Error },
+    ReadRootCert {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the CA file {path} holds no PEM certificate")]
     EmptyRootCert { path: PathBuf },
     #[error("bad certificate in {what}: {reason}")]
@@ -50,7 +55,9 @@ fn read_pem_file(path: &Path) -> Result<Vec<u8>, TlsSetupError> {
         source,
     })?;
     if CertificateDer::pem_slice_iter(&bytes).next().is_none() {
-        return Err(TlsSetupError::EmptyRootCert { path: path.to_path_buf() });
+        return Err(TlsSetupError::EmptyRootCert {
+            path: path.to_path_buf(),
+        });
     }
     Ok(bytes)
 }
@@ -62,22 +69,32 @@ pub fn root_store(roots: &TrustRoots) -> Result<RootCertStore, TlsSetupError> {
     let (pem, what) = match roots {
         TrustRoots::Bundled => {
             store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            (RDS_CA_BUNDLE.to_vec(), "the bundled RDS CA bundle".to_string())
+            (
+                RDS_CA_BUNDLE.to_vec(),
+                "the bundled RDS CA bundle".to_string(),
+            )
         }
         TrustRoots::File(path) => (read_pem_file(path)?, path.display().to_string()),
     };
     for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| TlsSetupError::BadCert { what: what.clone(), reason: e.to_string() })?;
-        store
-            .add(cert)
-            .map_err(|e| TlsSetupError::BadCert { what: what.clone(), reason: e.to_string() })?;
+        let cert = cert.map_err(|e| TlsSetupError::BadCert {
+            what: what.clone(),
+            reason: e.to_string(),
+        })?;
+        store.add(cert).map_err(|e| TlsSetupError::BadCert {
+            what: what.clone(),
+            reason: e.to_string(),
+        })?;
     }
     Ok(store)
 }
 
 /// A rustls client configuration implementing `mode`, or `None` for
 /// `disable`.
-pub fn client_config(mode: SslMode, roots: &TrustRoots) -> Result<Option<ClientConfig>, TlsSetupError> {
+pub fn client_config(
+    mode: SslMode,
+    roots: &TrustRoots,
+) -> Result<Option<ClientConfig>, TlsSetupError> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -108,7 +125,10 @@ fn webpki_verifier(
 ) -> Result<Arc<WebPkiServerVerifier>, TlsSetupError> {
     WebPkiServerVerifier::builder_with_provider(Arc::new(root_store(roots)?), provider.clone())
         .build()
-        .map_err(|e| TlsSetupError::BadCert { what: "trust roots".into(), reason: e.to_string() })
+        .map_err(|e| TlsSetupError::BadCert {
+            what: "trust roots".into(),
+            reason: e.to_string(),
+        })
 }
 
 /// `require`/`prefer`: encrypt, check nothing about the certificate, but
@@ -135,7 +155,12 @@ impl ServerCertVerifier for AcceptAnyCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
     fn verify_tls13_signature(
         &self,
@@ -143,10 +168,17 @@ impl ServerCertVerifier for AcceptAnyCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -166,7 +198,10 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -217,13 +252,16 @@ fn from_rustls(e: &rustls::Error, host: &str) -> TlsFailure {
     match e {
         rustls::Error::InvalidCertificate(c) => match c {
             CertificateError::UnknownIssuer => TlsFailure::UnknownCa,
-            CertificateError::NotValidForName => {
-                TlsFailure::NameMismatch { host: host.to_string(), presented: vec![] }
-            }
-            CertificateError::NotValidForNameContext { presented, .. } => TlsFailure::NameMismatch {
+            CertificateError::NotValidForName => TlsFailure::NameMismatch {
                 host: host.to_string(),
-                presented: presented.iter().map(|p| presented_name(p)).collect(),
+                presented: vec![],
             },
+            CertificateError::NotValidForNameContext { presented, .. } => {
+                TlsFailure::NameMismatch {
+                    host: host.to_string(),
+                    presented: presented.iter().map(|p| presented_name(p)).collect(),
+                }
+            }
             CertificateError::Expired
             | CertificateError::ExpiredContext { .. }
             | CertificateError::NotValidYet

@@ -1,8 +1,8 @@
 //! Parsing of connection URLs (`postgres://…`, `mysql://…`, `sqlite:…`).
 
+use crate::error::SpecError;
 use crate::options::ConnectOptions;
 use crate::spec::Engine;
-use crate::error::SpecError;
 use percent_encoding::percent_decode_str;
 
 /// Parses a connection URL into options. Errors quote the offending part,
@@ -16,8 +16,17 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
     };
 
     let (scheme, rest) = match input.split_once(':') {
-        Some((s, r)) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') => (s, r),
-        _ => return Err(bad(input_head(&redacted), "expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:file.db")),
+        Some((s, r))
+            if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') =>
+        {
+            (s, r)
+        }
+        _ => {
+            return Err(bad(
+                input_head(&redacted),
+                "expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:file.db",
+            ));
+        }
     };
     let engine = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => Engine::Postgres,
@@ -31,13 +40,19 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
             ));
         }
     };
-    let mut opts = ConnectOptions { engine: Some(engine), ..Default::default() };
+    let mut opts = ConnectOptions {
+        engine: Some(engine),
+        ..Default::default()
+    };
 
     if engine == Engine::Sqlite {
         let path = rest.strip_prefix("//").unwrap_or(rest);
         let (path, query) = split_query(path);
         if path.is_empty() {
-            return Err(bad(input, "a SQLite URL needs a file path or :memory:, e.g. sqlite:app.db"));
+            return Err(bad(
+                input,
+                "a SQLite URL needs a file path or :memory:, e.g. sqlite:app.db",
+            ));
         }
         opts.dbname = Some(decode(path, "path", &bad)?);
         if let Some(q) = query {
@@ -47,7 +62,10 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
     }
 
     let Some(rest) = rest.strip_prefix("//") else {
-        return Err(bad(rest, "expected // after the scheme, e.g. postgres://user@host:5432/db"));
+        return Err(bad(
+            rest,
+            "expected // after the scheme, e.g. postgres://user@host:5432/db",
+        ));
     };
     let (rest, query) = split_query(rest);
     let (authority, path) = match rest.find('/') {
@@ -69,9 +87,12 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
             opts.user = Some(decode(user, "user", &bad)?);
         }
         if let Some(p) = pass {
-            let decoded = percent_decode_str(p)
-                .decode_utf8()
-                .map_err(|_| bad("***", "the password is not valid UTF-8 after percent-decoding"))?;
+            let decoded = percent_decode_str(p).decode_utf8().map_err(|_| {
+                bad(
+                    "***",
+                    "the password is not valid UTF-8 after percent-decoding",
+                )
+            })?;
             opts.password = Some(crate::Secret::new(decoded.into_owned()));
         }
     }
@@ -98,7 +119,10 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
             None => (decode(hostport, "host", &bad)?, None),
         }
     };
-    if host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c == '/' || c == '@')
+    {
         return Err(bad(&host, "not a valid host name"));
     }
     if !host.is_empty() {
@@ -142,15 +166,16 @@ fn split_query(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn decode(
-    s: &str,
-    what: &str,
-    bad: &dyn Fn(&str, &str) -> SpecError,
-) -> Result<String, SpecError> {
+fn decode(s: &str, what: &str, bad: &dyn Fn(&str, &str) -> SpecError) -> Result<String, SpecError> {
     percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| bad(s, &format!("the {what} is not valid UTF-8 after percent-decoding")))
+        .map_err(|_| {
+            bad(
+                s,
+                &format!("the {what} is not valid UTF-8 after percent-decoding"),
+            )
+        })
 }
 
 fn apply_query(
@@ -162,12 +187,13 @@ fn apply_query(
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(k, "parameter name", bad)?;
         if key == "password" {
-            return Err(bad("password=***", "put the password in the user-info part (user:password@host) or use a password variable, not a query parameter"));
+            return Err(bad(
+                "password=***",
+                "put the password in the user-info part (user:password@host) or use a password variable, not a query parameter",
+            ));
         }
         let value = decode(v, "parameter value", bad)?;
-        opts.set(&key, &value).map_err(|why| {
-            bad(pair, &why)
-        })?;
+        opts.set(&key, &value).map_err(|why| bad(pair, &why))?;
     }
     Ok(())
 }
@@ -234,29 +260,44 @@ mod tests {
 
     #[test]
     fn sqlite_forms() {
-        assert_eq!(parse_url("sqlite::memory:").unwrap().dbname.as_deref(), Some(":memory:"));
-        assert_eq!(parse_url("sqlite:data/app.db").unwrap().dbname.as_deref(), Some("data/app.db"));
-        assert_eq!(parse_url("sqlite:///tmp/x.db").unwrap().dbname.as_deref(), Some("/tmp/x.db"));
+        assert_eq!(
+            parse_url("sqlite::memory:").unwrap().dbname.as_deref(),
+            Some(":memory:")
+        );
+        assert_eq!(
+            parse_url("sqlite:data/app.db").unwrap().dbname.as_deref(),
+            Some("data/app.db")
+        );
+        assert_eq!(
+            parse_url("sqlite:///tmp/x.db").unwrap().dbname.as_deref(),
+            Some("/tmp/x.db")
+        );
         assert!(parse_url("sqlite:").is_err());
     }
 
     #[test]
     fn garbage_is_quoted_and_password_redacted() {
-        let e = parse_url("postgres://u:secretpw@host:99999/db").unwrap_err().to_string();
+        let e = parse_url("postgres://u:secretpw@host:99999/db")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("99999"), "{e}");
         assert!(!e.contains("secretpw"), "{e}");
         assert!(e.contains("u:***@host"), "{e}");
 
         let e = parse_url("mongodb://x").unwrap_err().to_string();
         assert!(e.contains("mongodb"), "{e}");
-        let e = parse_url("postgres://u:pw@h/db?sslmode=maybe").unwrap_err().to_string();
+        let e = parse_url("postgres://u:pw@h/db?sslmode=maybe")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("sslmode=maybe"), "{e}");
         assert!(!e.contains(":pw@"), "{e}");
         let e = parse_url("postgres://[::1/db").unwrap_err().to_string();
         assert!(e.contains("IPv6"), "{e}");
         let e = parse_url("postgres://h:abc/db").unwrap_err().to_string();
         assert!(e.contains("\"abc\""), "{e}");
-        let e = parse_url("postgres://h/db?colour=blue").unwrap_err().to_string();
+        let e = parse_url("postgres://h/db?colour=blue")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("colour"), "{e}");
         assert!(parse_url("just some words").is_err());
         assert!(parse_url("postgres:host").is_err());

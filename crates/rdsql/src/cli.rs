@@ -6,7 +6,12 @@ use std::path::PathBuf;
 /// A database client for PostgreSQL, MySQL/MariaDB and SQLite, made for
 /// Amazon RDS.
 #[derive(Debug, Parser)]
-#[command(name = "rdsql", version, disable_help_flag = true, propagate_version = true)]
+#[command(
+    name = "rdsql",
+    version,
+    disable_help_flag = true,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Print debug traces to stderr (never secrets).
     #[arg(long, short = 'v', global = true)]

@@ -28,16 +28,32 @@ pub fn resolve(args: &ConnArgs) -> Result<ConnectionSpec, Failure> {
 }
 
 fn flag_options(a: &ConnArgs) -> Result<ConnectOptions, Failure> {
-    let bad = |flag: &str, why: String| Failure::local(format!("bad value for --{flag}: {why}"), vec![]);
+    let bad =
+        |flag: &str, why: String| Failure::local(format!("bad value for --{flag}: {why}"), vec![]);
     Ok(ConnectOptions {
-        engine: a.engine.as_deref().map(str::parse).transpose().map_err(|e| bad("engine", e))?,
+        engine: a
+            .engine
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| bad("engine", e))?,
         host: a.host.clone(),
         port: a.port,
         user: a.user.clone(),
         dbname: a.dbname.clone(),
         password: None,
-        auth: a.auth.as_deref().map(str::parse).transpose().map_err(|e| bad("auth", e))?,
-        sslmode: a.sslmode.as_deref().map(str::parse).transpose().map_err(|e| bad("sslmode", e))?,
+        auth: a
+            .auth
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| bad("auth", e))?,
+        sslmode: a
+            .sslmode
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| bad("sslmode", e))?,
         sslrootcert: a.sslrootcert.clone(),
         connect_timeout: a.connect_timeout,
         aws_region: a.aws_region.clone(),
@@ -74,8 +90,9 @@ pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
         // gave, ask on the terminal and try once more.
         Err(e) if !given && wants_password(&e.failure) && has_tty() => {
             let prompt = format!("Password for {}@{}: ", server.user, server.host_port());
-            let typed = rpassword::prompt_password(prompt)
-                .map_err(|err| Failure::local(format!("could not read the password: {err}"), vec![]))?;
+            let typed = rpassword::prompt_password(prompt).map_err(|err| {
+                Failure::local(format!("could not read the password: {err}"), vec![])
+            })?;
             let provider = StaticPassword::new(Secret::new(typed), "typed password");
             Connection::connect(spec, &provider)
                 .await

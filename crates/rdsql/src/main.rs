@@ -13,7 +13,10 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_tracing(cli.verbose);
     rdsql_db::tls::install_default_provider();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -37,7 +40,15 @@ fn main() -> ExitCode {
 /// Traces go to stderr; only rdsql's own crates log (dependencies could
 /// print connection options), and no crate of ours logs a secret.
 fn init_tracing(verbose: bool) {
-    let filter = if verbose { "rdsql=debug,rdsql_db=debug,rdsql_aws=debug" } else { "warn" };
+    let filter = if verbose {
+        "rdsql=debug,rdsql_db=debug,rdsql_aws=debug"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::new(filter);
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }

@@ -21,7 +21,12 @@ pub struct Failure {
 impl Failure {
     /// A local error (bad flag, missing file): exit 1.
     pub fn local(headline: impl Into<String>, causes: Vec<String>) -> Self {
-        Failure { headline: headline.into(), causes, details: vec![], exit_code: EXIT_LOCAL }
+        Failure {
+            headline: headline.into(),
+            causes,
+            details: vec![],
+            exit_code: EXIT_LOCAL,
+        }
     }
 
     /// A connection that could not be described.
@@ -51,7 +56,9 @@ impl Failure {
                 causes.push("for RDS: the security group does not allow your IP, or the instance is not publicly accessible: use a VPN or an SSH tunnel (and --iam-host for IAM tokens)".into());
             }
             ConnectFailure::TimedOut(_) => {
-                causes.push("a firewall or security group silently drops the traffic to this port".into());
+                causes.push(
+                    "a firewall or security group silently drops the traffic to this port".into(),
+                );
                 causes.push("the instance is not publicly accessible: connect through a VPN or an SSH tunnel".into());
                 causes.push("the endpoint or port is wrong, or the server is overloaded (raise --connect-timeout)".into());
             }
@@ -63,7 +70,9 @@ impl Failure {
                 TlsFailure::UnknownCa => {
                     causes.push("the server certificate is not signed by a trusted CA: pass the CA with --sslrootcert FILE".into());
                     causes.push("for RDS the Amazon RDS CA bundle is built in; if the instance uses a newer CA, download global-bundle.pem and pass it with --sslrootcert".into());
-                    causes.push("to encrypt without verifying (unsafe), use --sslmode require".into());
+                    causes.push(
+                        "to encrypt without verifying (unsafe), use --sslmode require".into(),
+                    );
                 }
                 TlsFailure::NameMismatch { .. } => {
                     causes.push("connect with the host name the certificate is for (for RDS, the instance endpoint, not an IP address or a CNAME)".into());
@@ -74,7 +83,10 @@ impl Failure {
                     causes.push("IAM and SSO connections always need TLS".into());
                 }
                 TlsFailure::Expired => {
-                    causes.push("the server certificate is expired, or this machine's clock is wrong".into());
+                    causes.push(
+                        "the server certificate is expired, or this machine's clock is wrong"
+                            .into(),
+                    );
                 }
                 TlsFailure::Other(_) => {
                     causes.push("the server's TLS setup is not compatible; try --sslmode require to see if TLS works at all".into());
@@ -84,7 +96,10 @@ impl Failure {
                 if let Some(src) = &password_source {
                     causes.push(format!("the password is wrong ({src})"));
                 }
-                causes.push(format!("the user {:?} does not exist, or may not log in from this host", t.user));
+                causes.push(format!(
+                    "the user {:?} does not exist, or may not log in from this host",
+                    t.user
+                ));
                 match t.engine {
                     Engine::Postgres => causes.push("pg_hba.conf has no matching line for this user, database and address".into()),
                     _ => causes.push("the account's host part does not match this client address ('user'@'host')".into()),
@@ -92,7 +107,9 @@ impl Failure {
             }
             ConnectFailure::Server { code, .. } => {
                 if code == "3D000" || code.starts_with("1049") {
-                    causes.push("the database does not exist: check -d/--dbname or the URL path".into());
+                    causes.push(
+                        "the database does not exist: check -d/--dbname or the URL path".into(),
+                    );
                 } else if code == "53300" || code.starts_with("1040") {
                     causes.push("the server has too many connections".into());
                 }
@@ -105,13 +122,23 @@ impl Failure {
                 causes.push("check the path and that its directory exists and is writable".into());
             }
         }
-        Failure { headline: e.to_string(), causes, details: vec![], exit_code: EXIT_CONNECT }
+        Failure {
+            headline: e.to_string(),
+            causes,
+            details: vec![],
+            exit_code: EXIT_CONNECT,
+        }
     }
 
     /// A failed statement: exit 3 (2 if the connection was lost).
     pub fn query(e: QueryError) -> Self {
         match e {
-            QueryError::Server { code, message, detail, hint } => {
+            QueryError::Server {
+                code,
+                message,
+                detail,
+                hint,
+            } => {
                 let mut details = vec![];
                 if let Some(d) = detail {
                     details.push(format!("DETAIL: {d}"));
@@ -130,7 +157,8 @@ impl Failure {
                 headline: format!("the connection to the server was lost: {m}"),
                 causes: vec![
                     "the server restarted, failed over, or closed an idle connection".into(),
-                    "the statement may or may not have been applied; check before running it again".into(),
+                    "the statement may or may not have been applied; check before running it again"
+                        .into(),
                 ],
                 details: vec![],
                 exit_code: EXIT_CONNECT,
@@ -142,7 +170,11 @@ impl Failure {
     /// The text for stderr.
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let head = if self.headline.starts_with("ERROR") { String::new() } else { "error: ".into() };
+        let head = if self.headline.starts_with("ERROR") {
+            String::new()
+        } else {
+            "error: ".into()
+        };
         let _ = writeln!(s, "{head}{}", self.headline);
         for d in &self.details {
             let _ = writeln!(s, "{d}");

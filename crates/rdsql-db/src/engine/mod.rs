@@ -34,18 +34,19 @@ impl Connection {
         password: &dyn PasswordProvider,
     ) -> Result<Connection, ConnectError> {
         match spec {
-            ConnectionSpec::Sqlite { path } => sqlite::SqliteConnection::open(path).map(Connection::Sqlite),
-            ConnectionSpec::Server(s) => {
-                match Self::connect_server(s, password).await {
-                    Err(ConnectError { failure: ConnectFailure::AuthRejected { .. }, .. })
-                        if password.invalidate() =>
-                    {
-                        tracing::info!("authentication failed; retrying once with a fresh token");
-                        Self::connect_server(s, password).await
-                    }
-                    other => other,
-                }
+            ConnectionSpec::Sqlite { path } => {
+                sqlite::SqliteConnection::open(path).map(Connection::Sqlite)
             }
+            ConnectionSpec::Server(s) => match Self::connect_server(s, password).await {
+                Err(ConnectError {
+                    failure: ConnectFailure::AuthRejected { .. },
+                    ..
+                }) if password.invalidate() => {
+                    tracing::info!("authentication failed; retrying once with a fresh token");
+                    Self::connect_server(s, password).await
+                }
+                other => other,
+            },
         }
     }
 
@@ -55,14 +56,21 @@ impl Connection {
     ) -> Result<Connection, ConnectError> {
         let fut = async {
             match s.engine {
-                Engine::Postgres => postgres::PgConnection::connect(s, password).await.map(Connection::Postgres),
-                _ => mysql::MyConnection::connect(s, password).await.map(Connection::Mysql),
+                Engine::Postgres => postgres::PgConnection::connect(s, password)
+                    .await
+                    .map(Connection::Postgres),
+                _ => mysql::MyConnection::connect(s, password)
+                    .await
+                    .map(Connection::Mysql),
             }
         };
         match s.connect_timeout {
-            Some(t) => tokio::time::timeout(t, fut)
-                .await
-                .unwrap_or_else(|_| Err(ConnectError { target: target(s), failure: ConnectFailure::TimedOut(t) })),
+            Some(t) => tokio::time::timeout(t, fut).await.unwrap_or_else(|_| {
+                Err(ConnectError {
+                    target: target(s),
+                    failure: ConnectFailure::TimedOut(t),
+                })
+            }),
             None => fut.await,
         }
     }
@@ -129,7 +137,9 @@ pub(crate) fn io_failure(e: &std::io::Error) -> ConnectFailure {
 }
 
 /// Finds an `io::Error` in a source chain.
-pub(crate) fn find_io<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+pub(crate) fn find_io<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a std::io::Error> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {

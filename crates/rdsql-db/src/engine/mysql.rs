@@ -1,7 +1,7 @@
 //! MySQL and MariaDB over `mysql_async`. Statements use the text protocol,
 //! so values arrive in the server's own text form.
 
-use super::{find_io, io_failure, target, SessionInfo};
+use super::{SessionInfo, find_io, io_failure, target};
 use crate::error::{ConnectError, ConnectFailure, QueryError, TlsFailure};
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
@@ -19,13 +19,22 @@ pub struct MyConnection {
 
 impl MyConnection {
     /// Connects as `spec` says, asking `password` once per attempt.
-    pub async fn connect(spec: &ServerSpec, password: &dyn PasswordProvider) -> Result<Self, ConnectError> {
-        let fail = |failure| ConnectError { target: target(spec), failure };
+    pub async fn connect(
+        spec: &ServerSpec,
+        password: &dyn PasswordProvider,
+    ) -> Result<Self, ConnectError> {
+        let fail = |failure| ConnectError {
+            target: target(spec),
+            failure,
+        };
         let ssl = match spec.sslmode {
             SslMode::Disable => None,
-            SslMode::Prefer | SslMode::Require => Some(SslOpts::default().with_danger_accept_invalid_certs(true)),
+            SslMode::Prefer | SslMode::Require => {
+                Some(SslOpts::default().with_danger_accept_invalid_certs(true))
+            }
             SslMode::VerifyCa | SslMode::VerifyFull => {
-                let pem = tls::root_pem(&spec.roots).map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e.to_string()))))?;
+                let pem = tls::root_pem(&spec.roots)
+                    .map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e.to_string()))))?;
                 Some(
                     SslOpts::default()
                         .with_root_certs(vec![pem.into()])
@@ -35,7 +44,9 @@ impl MyConnection {
         };
         match Self::attempt(spec, password, ssl.clone()).await {
             // libpq semantics for prefer: no TLS on the server → plain.
-            Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls)) if spec.sslmode == SslMode::Prefer => {
+            Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls))
+                if spec.sslmode == SslMode::Prefer =>
+            {
                 Self::attempt(spec, password, None).await.map_err(fail)
             }
             // verify-ca: the chain is verified, the name is not. mysql_async
@@ -44,7 +55,8 @@ impl MyConnection {
             Err(ConnectFailure::Tls(TlsFailure::NameMismatch { presented, .. }))
                 if spec.sslmode == SslMode::VerifyCa && !presented.is_empty() =>
             {
-                let ssl = ssl.map(|o| o.with_danger_tls_hostname_override(Some(presented[0].clone())));
+                let ssl =
+                    ssl.map(|o| o.with_danger_tls_hostname_override(Some(presented[0].clone())));
                 Self::attempt(spec, password, ssl).await.map_err(fail)
             }
             other => other.map_err(fail),
@@ -56,7 +68,10 @@ impl MyConnection {
         password: &dyn PasswordProvider,
         ssl: Option<SslOpts>,
     ) -> Result<Self, ConnectFailure> {
-        let secret = password.password().await.map_err(ConnectFailure::Password)?;
+        let secret = password
+            .password()
+            .await
+            .map_err(ConnectFailure::Password)?;
         let tls = ssl.is_some();
         let opts = OptsBuilder::default()
             .ip_or_hostname(spec.host.clone())
@@ -71,8 +86,14 @@ impl MyConnection {
             .enable_cleartext_plugin(spec.auth.uses_token() && tls)
             .ssl_opts(ssl);
         drop(secret);
-        let conn = Conn::new(opts).await.map_err(|e| classify_connect(&e, &spec.host))?;
-        Ok(MyConnection { conn: Some(conn), engine: spec.engine, tls })
+        let conn = Conn::new(opts)
+            .await
+            .map_err(|e| classify_connect(&e, &spec.host))?;
+        Ok(MyConnection {
+            conn: Some(conn),
+            engine: spec.engine,
+            tls,
+        })
     }
 
     /// MySQL or MariaDB, as the user named it.
@@ -82,7 +103,10 @@ impl MyConnection {
 
     /// Runs one statement, streaming every result set it produces.
     pub async fn run(&mut self, sql: &str, sink: &mut dyn ResultSink) -> Result<(), QueryError> {
-        let conn = self.conn.as_mut().ok_or_else(|| QueryError::ConnectionLost("connection closed".into()))?;
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| QueryError::ConnectionLost("connection closed".into()))?;
         let mut result = conn.query_iter(sql).await.map_err(query_error)?;
         loop {
             let Some(cols) = result.columns() else { break };
@@ -108,7 +132,9 @@ impl MyConnection {
                         Some(Value::Bytes(b)) => Some(b),
                         // The text protocol only yields bytes; keep a sane
                         // rendering should a driver change that.
-                        Some(other) => Some(other.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
+                        Some(other) => {
+                            Some(other.as_sql(true).trim_matches('\'').as_bytes().to_vec())
+                        }
                     });
                 }
                 let values: Vec<Option<&[u8]>> = owned.iter().map(|v| v.as_deref()).collect();
@@ -148,9 +174,15 @@ fn classify_connect(e: &mysql_async::Error, host: &str) -> ConnectFailure {
             let code = format!("{} ({})", s.code, s.state);
             // 1045 access denied; 1698 access denied without password check.
             if matches!(s.code, 1045 | 1698) {
-                ConnectFailure::AuthRejected { code, message: s.message.clone() }
+                ConnectFailure::AuthRejected {
+                    code,
+                    message: s.message.clone(),
+                }
             } else {
-                ConnectFailure::Server { code, message: s.message.clone() }
+                ConnectFailure::Server {
+                    code,
+                    message: s.message.clone(),
+                }
             }
         }
         mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer) => {

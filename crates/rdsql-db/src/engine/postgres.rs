@@ -1,7 +1,7 @@
 //! PostgreSQL over `tokio-postgres`. Statements go through the simple query
 //! protocol, so every value arrives in the server's own text form.
 
-use super::{find_io, io_failure, target, SessionInfo};
+use super::{SessionInfo, find_io, io_failure, target};
 use crate::error::{ConnectError, ConnectFailure, QueryError, TlsFailure};
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
@@ -20,9 +20,18 @@ pub struct PgConnection {
 
 impl PgConnection {
     /// Connects as `spec` says, asking `password` once.
-    pub async fn connect(spec: &ServerSpec, password: &dyn PasswordProvider) -> Result<Self, ConnectError> {
-        let fail = |failure| ConnectError { target: target(spec), failure };
-        let secret = password.password().await.map_err(|e| fail(ConnectFailure::Password(e)))?;
+    pub async fn connect(
+        spec: &ServerSpec,
+        password: &dyn PasswordProvider,
+    ) -> Result<Self, ConnectError> {
+        let fail = |failure| ConnectError {
+            target: target(spec),
+            failure,
+        };
+        let secret = password
+            .password()
+            .await
+            .map_err(|e| fail(ConnectFailure::Password(e)))?;
         let tls_config = match tls::client_config(spec.sslmode, &spec.roots) {
             Ok(Some(c)) => c,
             // `disable` never negotiates TLS; any config will do.
@@ -51,7 +60,10 @@ impl PgConnection {
             cfg.connect_timeout(t);
         }
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
-        let (client, connection) = cfg.connect(tls).await.map_err(|e| fail(classify_connect(&e, &spec.host)))?;
+        let (client, connection) = cfg
+            .connect(tls)
+            .await
+            .map_err(|e| fail(classify_connect(&e, &spec.host)))?;
         drop(secret);
         let task = tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -68,12 +80,21 @@ impl PgConnection {
                     _ => None,
                 })
             });
-        Ok(PgConnection { client, task, server_version, tls_requested: spec.sslmode != SslMode::Disable })
+        Ok(PgConnection {
+            client,
+            task,
+            server_version,
+            tls_requested: spec.sslmode != SslMode::Disable,
+        })
     }
 
     /// Runs one statement (or a `;`-separated batch the server splits).
     pub async fn run(&mut self, sql: &str, sink: &mut dyn ResultSink) -> Result<(), QueryError> {
-        let stream = self.client.simple_query_raw(sql).await.map_err(query_error)?;
+        let stream = self
+            .client
+            .simple_query_raw(sql)
+            .await
+            .map_err(query_error)?;
         futures_util::pin_mut!(stream);
         let mut in_result = false;
         let mut rows = 0u64;
@@ -86,8 +107,9 @@ impl PgConnection {
                     rows = 0;
                 }
                 SimpleQueryMessage::Row(row) => {
-                    let values: Vec<Option<&[u8]>> =
-                        (0..row.len()).map(|i| row.get(i).map(str::as_bytes)).collect();
+                    let values: Vec<Option<&[u8]>> = (0..row.len())
+                        .map(|i| row.get(i).map(str::as_bytes))
+                        .collect();
                     sink.row(&values)?;
                     rows += 1;
                 }

@@ -21,17 +21,18 @@ impl SqliteConnection {
         } else {
             rusqlite::Connection::open(path)
         };
-        conn.map(|conn| SqliteConnection { conn }).map_err(|e| ConnectError {
-            target: Target {
-                engine: Engine::Sqlite,
-                host_port: path.to_string(),
-                user: String::new(),
-                dbname: Some(path.to_string()),
-                auth: AuthMethod::Password,
-                sslmode: SslMode::Disable,
-            },
-            failure: ConnectFailure::Sqlite(e.to_string()),
-        })
+        conn.map(|conn| SqliteConnection { conn })
+            .map_err(|e| ConnectError {
+                target: Target {
+                    engine: Engine::Sqlite,
+                    host_port: path.to_string(),
+                    user: String::new(),
+                    dbname: Some(path.to_string()),
+                    auth: AuthMethod::Password,
+                    sslmode: SslMode::Disable,
+                },
+                failure: ConnectFailure::Sqlite(e.to_string()),
+            })
     }
 
     /// Runs every statement of `sql` in order.
@@ -44,7 +45,11 @@ impl SqliteConnection {
                 sink.command_complete(self.conn.changes())?;
                 continue;
             }
-            let names: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+            let names: Vec<String> = stmt
+                .column_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             sink.begin_result(&names)?;
             let mut rows = stmt.raw_query();
             let mut n = 0u64;
@@ -76,7 +81,10 @@ impl SqliteConnection {
 
     /// Facts about the session.
     pub fn session_info(&self) -> SessionInfo {
-        SessionInfo { tls: None, server_version: Some(rusqlite::version().to_string()) }
+        SessionInfo {
+            tls: None,
+            server_version: Some(rusqlite::version().to_string()),
+        }
     }
 }
 

@@ -18,7 +18,9 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
         if let Err(e) = conn.run(sql, sink.as_mut()).await {
             drop(sink);
             return match e {
-                rdsql_db::QueryError::Output(io) if io.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                rdsql_db::QueryError::Output(io) if io.kind() == std::io::ErrorKind::BrokenPipe => {
+                    Ok(())
+                }
                 e => Err(Failure::query(e)),
             };
         }
@@ -38,9 +40,8 @@ fn read_scripts(args: &QueryArgs) -> Result<Vec<String>, Failure> {
             scripts.push(read_stdin()?);
             continue;
         }
-        let text = std::fs::read_to_string(f).map_err(|e| {
-            Failure::local(format!("cannot read {}: {e}", f.display()), vec![])
-        })?;
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Failure::local(format!("cannot read {}: {e}", f.display()), vec![]))?;
         scripts.push(text);
     }
     if scripts.is_empty() {

@@ -17,7 +17,13 @@ pub struct JsonWriter<'a> {
 
 impl<'a> JsonWriter<'a> {
     pub fn new(out: Box<dyn Write + 'a>, status: Status, lines: bool) -> Self {
-        JsonWriter { out, status, lines, keys: vec![], rows: 0 }
+        JsonWriter {
+            out,
+            status,
+            lines,
+            keys: vec![],
+            rows: 0,
+        }
     }
 }
 
@@ -52,7 +58,8 @@ impl ResultSink for JsonWriter<'_> {
     }
     fn row(&mut self, values: &[Option<&[u8]>]) -> io::Result<()> {
         if !self.lines {
-            self.out.write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
+            self.out
+                .write_all(if self.rows == 0 { b"\n" } else { b",\n" })?;
         }
         self.out.write_all(b"{")?;
         for (i, (k, v)) in self.keys.iter().zip(values).enumerate() {
@@ -74,7 +81,8 @@ impl ResultSink for JsonWriter<'_> {
     }
     fn end_result(&mut self, _rows: u64) -> io::Result<()> {
         if !self.lines {
-            self.out.write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+            self.out
+                .write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
     }

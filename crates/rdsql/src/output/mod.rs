@@ -31,7 +31,11 @@ pub fn affected_text(rows: u64) -> String {
 }
 
 /// A writer for `format` over `out`.
-pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>, status: Status) -> Box<dyn ResultSink + 'a> {
+pub fn sink<'a>(
+    format: Format,
+    out: Box<dyn Write + 'a>,
+    status: Status,
+) -> Box<dyn ResultSink + 'a> {
     match format {
         Format::Table => Box::new(table::TableWriter::new(out, status)),
         Format::Csv => Box::new(csv::CsvWriter::new(out, status)),

@@ -1,7 +1,7 @@
 //! Aligned columns in psql's style. The first rows (a bounded window) are
 //! buffered to size the columns; the rest stream with those widths.
 
-use super::{affected_text, Status};
+use super::{Status, affected_text};
 use rdsql_db::ResultSink;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
@@ -23,7 +23,14 @@ pub struct TableWriter<'a> {
 
 impl<'a> TableWriter<'a> {
     pub fn new(out: Box<dyn Write + 'a>, status: Status) -> Self {
-        TableWriter { out, status, columns: vec![], widths: vec![], window: vec![], streaming: false }
+        TableWriter {
+            out,
+            status,
+            columns: vec![],
+            widths: vec![],
+            window: vec![],
+            streaming: false,
+        }
     }
 
     fn flush_window(&mut self) -> io::Result<()> {

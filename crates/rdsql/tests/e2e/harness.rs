@@ -1,0 +1,129 @@
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+pub struct Out {
+    pub stdout: String,
+    pub raw_stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Out {
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success; stderr:\n{}\nstdout:\n{}",
+            self.stderr, self.stdout
+        );
+        self
+    }
+    #[track_caller]
+    pub fn fails(&self, code: i32, needle: &str) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}; stderr:\n{}\nstdout:\n{}",
+            self.stderr, self.stdout
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs the rdsql binary with a clean environment (no libpq/MySQL/AWS
+/// variables from the machine), plus `env`, feeding `stdin`.
+pub fn rdsql_env(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdsql"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG")
+            || k.starts_with("MYSQL")
+            || k.starts_with("AWS_")
+            || k.starts_with("RDSQL")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("USER", "nobody-in-particular");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn rdsql");
+    {
+        let mut si = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            si.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    Out {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        raw_stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+pub fn rdsql(args: &[&str]) -> Out {
+    rdsql_env(args, &[], None)
+}
+
+pub fn ca() -> String {
+    rdsql_testkit::certs().ca.display().to_string()
+}
+
+pub fn other_ca() -> String {
+    rdsql_testkit::certs().other_ca.display().to_string()
+}
+
+/// Parses TSV in the escaping of `mariadb --batch` (`\0 \t \n \\`, NULL as
+/// the word NULL) or of rdsql's tsv (`\N` for NULL): rows of optional bytes.
+pub fn parse_tsv(data: &[u8], null_word: &[u8]) -> Vec<Vec<Option<Vec<u8>>>> {
+    let mut rows = vec![];
+    for line in data.split(|&c| c == b'\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let mut row = vec![];
+        for field in line.split(|&c| c == b'\t') {
+            if field == null_word {
+                row.push(None);
+                continue;
+            }
+            let mut v = Vec::with_capacity(field.len());
+            let mut i = 0;
+            while i < field.len() {
+                if field[i] == b'\\' && i + 1 < field.len() {
+                    v.push(match field[i + 1] {
+                        b'0' => 0,
+                        b't' => b'\t',
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        other => other,
+                    });
+                    i += 2;
+                } else {
+                    v.push(field[i]);
+                    i += 1;
+                }
+            }
+            row.push(Some(v));
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// A TCP listener that accepts and then says nothing: a server that hangs.
+pub fn silent_listener() -> (std::net::TcpListener, u16) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}

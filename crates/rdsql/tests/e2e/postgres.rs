@@ -1,0 +1,367 @@
+use crate::harness::*;
+use rdsql_testkit::{PASSWORD, postgres, postgres_plain};
+
+fn url(user: &str, host: &str, extra: &str) -> String {
+    format!("{}{extra}", postgres().url(user, host))
+}
+
+fn ssl_in_use(args: &[&str]) -> String {
+    let mut a = vec!["query"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&[
+        "--format",
+        "csv",
+        "-c",
+        "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+    ]);
+    let o = rdsql(&a);
+    o.ok();
+    o.stdout.lines().nth(1).unwrap_or_default().to_string()
+}
+
+#[test]
+fn verify_full_succeeds_with_the_right_ca_and_name() {
+    let ca = ca();
+    for host in ["127.0.0.1", "localhost"] {
+        let u = url("rdsql_scram", host, "?sslmode=verify-full");
+        assert_eq!(ssl_in_use(&[&u, "--sslrootcert", &ca]), "t", "host {host}");
+    }
+}
+
+#[test]
+fn wrong_ca_fails_under_verify_ca_and_verify_full() {
+    let other = other_ca();
+    for mode in ["verify-ca", "verify-full"] {
+        let u = url("rdsql_scram", "127.0.0.1", "");
+        let o = rdsql(&[
+            "query",
+            &u,
+            "--sslmode",
+            mode,
+            "--sslrootcert",
+            &other,
+            "-c",
+            "select 1",
+        ]);
+        o.fails(2, "unknown CA");
+        assert!(o.stderr.contains("--sslrootcert"), "{}", o.stderr);
+    }
+    // The built-in roots (RDS bundle + public CAs) do not know the test CA.
+    let u = url("rdsql_scram", "127.0.0.1", "?sslmode=verify-full");
+    rdsql(&["query", &u, "-c", "select 1"]).fails(2, "unknown CA");
+}
+
+#[test]
+fn wrong_host_name_fails_only_under_verify_full() {
+    let ca = ca();
+    let u = url("rdsql_scram", "127.0.0.2", "");
+    let o = rdsql(&[
+        "query",
+        &u,
+        "--sslmode",
+        "verify-full",
+        "--sslrootcert",
+        &ca,
+        "-c",
+        "select 1",
+    ]);
+    o.fails(2, "not valid for host name \"127.0.0.2\"");
+    assert_eq!(
+        o.stderr.lines().next().unwrap().matches("TLS").count(),
+        1,
+        "one-line cause: {}",
+        o.stderr
+    );
+    assert_eq!(
+        ssl_in_use(&[&u, "--sslmode", "verify-ca", "--sslrootcert", &ca]),
+        "t"
+    );
+}
+
+#[test]
+fn require_encrypts_without_checking() {
+    let u = url("rdsql_scram", "127.0.0.2", "?sslmode=require");
+    assert_eq!(ssl_in_use(&[&u, "--sslrootcert", &other_ca()]), "t");
+}
+
+#[test]
+fn prefer_uses_tls_when_offered_and_disable_never() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    assert_eq!(ssl_in_use(&[&u]), "t", "prefer is the default");
+    assert_eq!(ssl_in_use(&[&u, "--sslmode", "disable"]), "f");
+}
+
+#[test]
+fn server_without_tls() {
+    let plain = postgres_plain();
+    let u = plain.url("rdsql_scram", "127.0.0.1");
+    for mode in ["require", "verify-ca", "verify-full"] {
+        rdsql(&["query", &u, "--sslmode", mode, "-c", "select 1"])
+            .fails(2, "server does not support TLS");
+    }
+    assert_eq!(ssl_in_use(&[&u, "--sslmode", "prefer"]), "f");
+    assert_eq!(ssl_in_use(&[&u, "--sslmode", "disable"]), "f");
+}
+
+#[test]
+fn scram_and_md5_passwords() {
+    for user in ["rdsql_scram", "rdsql_md5"] {
+        let o = rdsql(&[
+            "query",
+            &url(user, "127.0.0.1", ""),
+            "--format",
+            "csv",
+            "-c",
+            "select current_user",
+        ]);
+        assert_eq!(o.ok().stdout, format!("current_user\n{user}\n"));
+    }
+    // The hashes really are of both kinds.
+    let kinds = postgres().psql("select rolname || ':' || left(rolpassword, 5) from pg_authid where rolname like 'rdsql_%' order by 1");
+    assert!(
+        kinds.contains("rdsql_md5:md5") && kinds.contains("rdsql_scram:SCRAM"),
+        "{kinds}"
+    );
+}
+
+#[test]
+fn wrong_password_is_rejected_without_leaking_it() {
+    for user in ["rdsql_scram", "rdsql_md5"] {
+        let u = format!(
+            "postgres://{user}:WrongPw-987@127.0.0.1:{}/rdsql",
+            postgres().port
+        );
+        let o = rdsql(&["query", &u, "--verbose", "-c", "select 1"]);
+        o.fails(2, "password authentication failed");
+        assert!(o.stderr.contains("28P01"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains(&format!("127.0.0.1:{}", postgres().port)),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("auth password"), "{}", o.stderr);
+        assert!(
+            !o.stderr.contains("WrongPw-987") && !o.stdout.contains("WrongPw-987"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn password_from_environment_variables() {
+    let port = postgres().port.to_string();
+    let bare = format!("postgres://rdsql_scram@127.0.0.1:{port}/rdsql");
+    for var in ["PGPASSWORD", "RDSQL_PASSWORD"] {
+        let o = rdsql_env(
+            &["query", &bare, "--format", "csv", "-c", "select 1 as x"],
+            &[(var, PASSWORD)],
+            None,
+        );
+        assert_eq!(o.ok().stdout, "x\n1\n");
+    }
+    // libpq variables alone describe the connection.
+    let env = [
+        ("PGHOST", "127.0.0.1"),
+        ("PGPORT", port.as_str()),
+        ("PGUSER", "rdsql_md5"),
+        ("PGDATABASE", "rdsql"),
+        ("PGPASSWORD", PASSWORD),
+        ("PGSSLMODE", "require"),
+    ];
+    let o = rdsql_env(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "-c",
+            "select current_user, current_database()",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(
+        o.ok().stdout,
+        "current_user,current_database\nrdsql_md5,rdsql\n"
+    );
+    // No password anywhere and no terminal: the server's refusal is reported.
+    let o = rdsql(&["query", &bare, "-c", "select 1"]);
+    o.fails(2, "authentication failed");
+}
+
+const TYPES_SQL: &str = r#"select
+  1::smallint as i2, '-2147483648'::int as i4, 9223372036854775807::bigint as i8,
+  123456789.0123456789::numeric as num, 'NaN'::numeric as nan, 1.5::real as f4, 0.1::float8 as f8,
+  '-Infinity'::float8 as ninf,
+  'plain' as t1, 'with "quotes", commas' as t2, E'line1\nline2\r\n' as t3, 'ünïcødé ✓ 日本' as t4,
+  '' as empty, null::text as nul, '\.' as copy_marker, ' padded ' as padded,
+  '\x00ff10'::bytea as bin, date '2024-02-29' as d, time '13:14:15.123456' as tm,
+  timestamp '2024-01-02 03:04:05.6' as ts, timestamptz '2024-06-30 23:59:59.999+02' as tstz,
+  interval '1 year 2 mons 3 days 04:05:06' as iv,
+  '{"a": [1, 2.50, null], "b": "x\"y"}'::json as js, '{"b": 1, "a": [true]}'::jsonb as jsb,
+  array[1,2,null] as arr, array['a b', 'c,d', null, '"q"'] as tarr, '{{1,2},{3,4}}'::int[] as arr2,
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid as id, true as yes, false as no, null::bool as unknown,
+  '192.168.0.1/24'::inet as ip, 12.34::money as cash, point(1.5, 2) as pt, 'x'::char(3) as ch,
+  B'1010' as bits, 'fat & rat'::tsquery as tsq, int4range(1, 10) as rng, 'mood'::name as nm
+union all select
+  null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+  null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+  null, null, null, null, null"#;
+
+#[test]
+fn type_coverage_matches_psql_csv_byte_for_byte() {
+    let pg = postgres();
+    let expected = pg.peer_psql("rdsql_scram", &["--csv"], TYPES_SQL);
+    let o = rdsql(&[
+        "query",
+        &url("rdsql_scram", "127.0.0.1", ""),
+        "--format",
+        "csv",
+        "-c",
+        TYPES_SQL,
+    ]);
+    o.ok();
+    assert_eq!(
+        String::from_utf8_lossy(&o.raw_stdout),
+        String::from_utf8_lossy(&expected),
+        "rdsql --format csv differs from psql --csv"
+    );
+    assert!(o.stdout.contains("\"line1\nline2\r\n\""));
+    assert!(o.stdout.contains("\\x00ff10"));
+}
+
+#[test]
+fn several_statements_and_result_sets_in_order() {
+    let pg = postgres();
+    pg.psql_db("rdsql", "drop table if exists multi; create table multi(id int, v text); grant all on multi to public");
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let o = rdsql(&[
+        "query",
+        &u,
+        "--format",
+        "csv",
+        "-c",
+        "select 1 as a; insert into multi values (1, 'x'), (2, null)",
+        "-c",
+        "update multi set v = 'y' where id = 2; select id, v from multi order by id",
+    ]);
+    o.ok();
+    assert_eq!(o.stdout, "a\n1\nid,v\n1,x\n2,y\n");
+    assert_eq!(o.stderr, "2 rows affected\n1 row affected\n");
+    // psql prints the same for the same statements.
+    let peer = pg.peer_psql(
+        "rdsql_scram",
+        &["--csv"],
+        "select id, v from multi order by id",
+    );
+    assert_eq!(peer, b"id,v\n1,x\n2,y\n");
+}
+
+#[test]
+fn every_output_format() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let sql = "select 1 as n, 'a\tb' as s, null::text as z union all select 2, 'é\"', ''";
+    let run = |f: &str| {
+        rdsql(&["query", &u, "--format", f, "-c", sql])
+            .ok()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run("csv"), "n,s,z\n1,a\tb,\n2,\"é\"\"\",\n");
+    assert_eq!(run("tsv"), "n\ts\tz\n1\ta\\tb\t\\N\n2\té\"\t\n");
+    assert_eq!(
+        run("json"),
+        "[\n{\"n\":\"1\",\"s\":\"a\\tb\",\"z\":null},\n{\"n\":\"2\",\"s\":\"é\\\"\",\"z\":\"\"}\n]\n"
+    );
+    assert_eq!(
+        run("ndjson"),
+        "{\"n\":\"1\",\"s\":\"a\\tb\",\"z\":null}\n{\"n\":\"2\",\"s\":\"é\\\"\",\"z\":\"\"}\n"
+    );
+    assert_eq!(
+        run("table"),
+        " n | s    | z\n---+------+--------\n 1 | a\\tb | <null>\n 2 | é\"   | \n(2 rows)\n\n"
+    );
+    let empty = rdsql(&[
+        "query",
+        &u,
+        "--format",
+        "json",
+        "-c",
+        "select 1 as a where false",
+    ]);
+    assert_eq!(empty.ok().stdout, "[]\n");
+    for line in run("ndjson").lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("valid JSON line");
+    }
+    serde_json::from_str::<serde_json::Value>(&run("json")).expect("valid JSON");
+}
+
+#[test]
+fn statement_errors_exit_3_with_sqlstate() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let o = rdsql(&[
+        "query",
+        &u,
+        "--format",
+        "csv",
+        "-c",
+        "select 1 as ok",
+        "-c",
+        "select * from no_such_table",
+        "-c",
+        "select 2",
+    ]);
+    o.fails(3, "ERROR 42P01: relation \"no_such_table\" does not exist");
+    assert_eq!(
+        o.stdout, "ok\n1\n",
+        "output before the error is kept, nothing after"
+    );
+    let o = rdsql(&["query", &u, "-c", "select 1/0"]);
+    o.fails(3, "22012");
+}
+
+#[test]
+fn statements_from_file_and_stdin() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("q.sql");
+    std::fs::write(
+        &f,
+        "-- a comment; with a semicolon\nselect 'a;b' as x;\nselect $$c;d$$ as y;\n",
+    )
+    .unwrap();
+    let o = rdsql(&["query", &u, "--format", "csv", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.ok().stdout, "x\na;b\ny\nc;d\n");
+    let o = rdsql_env(
+        &["query", &u, "--format", "csv"],
+        &[],
+        Some("select 42 as answer;"),
+    );
+    assert_eq!(o.ok().stdout, "answer\n42\n");
+    rdsql(&["query", &u, "-f", "/no/such/file.sql"]).fails(1, "/no/such/file.sql");
+}
+
+#[test]
+fn database_that_does_not_exist() {
+    let u = format!(
+        "postgres://rdsql_scram:{PASSWORD}@127.0.0.1:{}/nope",
+        postgres().port
+    );
+    rdsql(&["query", &u, "-c", "select 1"]).fails(2, "3D000");
+}
+
+#[test]
+fn many_rows_stream_through() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let o = rdsql(&[
+        "query",
+        &u,
+        "--format",
+        "csv",
+        "-c",
+        "select g, md5(g::text) from generate_series(1, 200000) g",
+    ]);
+    o.ok();
+    assert_eq!(o.stdout.lines().count(), 200_001);
+    assert!(o.stdout.lines().last().unwrap().starts_with("200000,"));
+}
