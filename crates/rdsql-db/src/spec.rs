@@ -217,6 +217,7 @@ impl ServerSpec {
 }
 
 /// A resolved connection.
+#[allow(clippy::large_enum_variant)] // one per process; boxing buys nothing
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectionSpec {
     Server(ServerSpec),

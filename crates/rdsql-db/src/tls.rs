@@ -236,12 +236,11 @@ pub fn classify(err: &(dyn std::error::Error + 'static), host: &str) -> Option<T
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
             return Some(from_rustls(r, host));
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if let Some(r) = inner.downcast_ref::<rustls::Error>() {
-                    return Some(from_rustls(r, host));
-                }
-            }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(from_rustls(r, host));
         }
         cur = e.source();
     }

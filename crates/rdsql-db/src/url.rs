@@ -128,15 +128,15 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
     if !host.is_empty() {
         opts.host = Some(host);
     }
-    if let Some(p) = port {
-        if !p.is_empty() {
-            opts.port = Some(parse_port(p).map_err(|why| bad(p, why))?);
-        }
+    if let Some(p) = port
+        && !p.is_empty()
+    {
+        opts.port = Some(parse_port(p).map_err(|why| bad(p, why))?);
     }
-    if let Some(db) = path {
-        if !db.is_empty() {
-            opts.dbname = Some(decode(db, "database name", &bad)?);
-        }
+    if let Some(db) = path
+        && !db.is_empty()
+    {
+        opts.dbname = Some(decode(db, "database name", &bad)?);
     }
     if let Some(q) = query {
         apply_query(&mut opts, q, &bad)?;
@@ -206,8 +206,10 @@ pub fn redact_url(input: &str) -> String {
     let after = &input[scheme_end + 3..];
     let auth_end = after.find(['/', '?']).unwrap_or(after.len());
     let authority = &after[..auth_end];
-    if let Some(at) = authority.rfind('@') {
-        if let Some(colon) = authority[..at].find(':') {
+    if let Some(at) = authority.rfind('@')
+        && let Some(colon) = authority[..at].find(':')
+    {
+        {
             return format!(
                 "{}{}:***{}",
                 &input[..scheme_end + 3],

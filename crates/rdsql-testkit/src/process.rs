@@ -55,12 +55,10 @@ pub fn scratch_dir(what: &str) -> std::io::Result<PathBuf> {
                 if let Some(pid) = name
                     .strip_prefix("rdsql-testkit-")
                     .and_then(|r| r.split('-').next())
+                    && let Ok(pid) = pid.parse::<i32>()
+                    && unsafe { libc::kill(pid, 0) } != 0
                 {
-                    if let Ok(pid) = pid.parse::<i32>() {
-                        if unsafe { libc::kill(pid, 0) } != 0 {
-                            let _ = std::fs::remove_dir_all(e.path());
-                        }
-                    }
+                    let _ = std::fs::remove_dir_all(e.path());
                 }
             }
         }

@@ -108,8 +108,7 @@ impl MyConnection {
             .as_mut()
             .ok_or_else(|| QueryError::ConnectionLost("connection closed".into()))?;
         let mut result = conn.query_iter(sql).await.map_err(query_error)?;
-        loop {
-            let Some(cols) = result.columns() else { break };
+        while let Some(cols) = result.columns() {
             if cols.is_empty() {
                 sink.command_complete(result.affected_rows())?;
                 // Consumes the OK packet and moves to the next result, if any.
