@@ -49,7 +49,7 @@ mariadbd --no-defaults --datadir="$W/my" --socket="$W/my.sock" --port="$MYPORT" 
 MYPID=$!
 for _ in $(seq 200); do mariadb --no-defaults --socket="$W/my.sock" -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
 mariadb --no-defaults --socket="$W/my.sock" -u root -e "
-  create database b; create user bench@'%'; grant all on b.* to bench@'%';
+  create database b; use b; create user bench@'%'; grant all on b.* to bench@'%';
   create table b.bench as select seq as id, md5(seq) as txt,
     timestamp '2026-01-01 00:00:00' + interval seq second as ts,
     cast(seq * 1.01 as decimal(12,2)) as num, seq % 2 = 0 as flag from seq_1_to_1000000;"
@@ -88,3 +88,8 @@ measure "mariadb --batch -e (1M)" "${MARIADB[@]}" --batch -e "$Q1M"
 measure "mariadb --batch --quick -e (1M)" "${MARIADB[@]}" --batch --quick -e "$Q1M"
 measure "rdsql query --format tsv (MariaDB, 100k)" "$RDSQL" query "$MYURL" --format tsv -c "$Q100K"
 measure "mariadb --batch -e (100k)" "${MARIADB[@]}" --batch -e "$Q100K"
+
+# Same bytes as psql --csv for the 1M rows?
+"$RDSQL" query "$PGURL" --format csv -c "$Q1M" >"$W/a.csv"
+"${PSQL[@]}" --csv -c "$Q1M" >"$W/b.csv"
+if cmp -s "$W/a.csv" "$W/b.csv"; then echo; echo "rdsql --format csv output is byte-identical to psql --csv (1M rows)."; else echo; echo "OUTPUT DIFFERS from psql --csv"; exit 1; fi

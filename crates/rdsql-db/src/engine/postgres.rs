@@ -65,9 +65,22 @@ impl PgConnection {
             .await
             .map_err(|e| fail(classify_connect(&e, &spec.host)))?;
         drop(secret);
+        let mut connection = connection;
         let task = tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!("postgres connection ended: {e}");
+            // Drive the connection and show server notices (RAISE NOTICE,
+            // warnings) on stderr, as psql does.
+            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(m) = messages.next().await {
+                match m {
+                    Ok(tokio_postgres::AsyncMessage::Notice(n)) => {
+                        eprintln!("{}:  {}", n.severity(), n.message());
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::debug!("postgres connection ended: {e}");
+                        break;
+                    }
+                }
             }
         });
         let server_version = client
