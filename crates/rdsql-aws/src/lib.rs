@@ -11,7 +11,9 @@ pub fn region_from_rds_host(host: &str) -> Option<String> {
         .or_else(|| h.strip_suffix(".rds.amazonaws.com.cn"))?;
     let region = rest.rsplit('.').next()?;
     let looks_like_region = region.split('-').count() >= 3
-        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     looks_like_region.then(|| region.to_string())
 }
 
