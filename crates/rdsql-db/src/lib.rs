@@ -12,7 +12,6 @@ pub mod engine;
 pub mod error;
 pub mod options;
 pub mod password;
-pub mod secret;
 pub mod sink;
 pub mod spec;
 pub mod split;
@@ -25,6 +24,6 @@ pub use error::{
 };
 pub use options::ConnectOptions;
 pub use password::{PasswordProvider, StaticPassword};
-pub use secret::Secret;
+pub use rdsql_secret::Secret;
 pub use sink::ResultSink;
 pub use spec::{AuthMethod, AwsSettings, ConnectionSpec, Engine, ServerSpec, SslMode, TrustRoots};

@@ -1,4 +1,4 @@
-//! A string that never prints itself.
+//! Secrets that never print themselves (passwords, IAM tokens, keys).
 
 use std::fmt;
 

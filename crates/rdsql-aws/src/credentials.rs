@@ -1,0 +1,207 @@
+//! Where AWS credentials come from: explicit keys, a named profile (through
+//! `aws-config`'s profile provider: static keys, `credential_process`,
+//! `role_arn` chains, signed-in SSO), or the default chain.
+
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_types::os_shim_internal::{Env, Fs};
+use rdsql_secret::Secret;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// Temporary credentials are fetched again this long before they expire.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
+
+/// The user's choice of credential source.
+#[derive(Debug, Clone)]
+pub enum CredentialSource {
+    /// `--auth iam-keys`: an access key ID, its secret, maybe a session token.
+    Keys { access_key_id: String, secret_access_key: Secret, session_token: Option<Secret> },
+    /// `--auth iam-profile --aws-profile NAME` (or `AWS_PROFILE`).
+    Profile(String),
+    /// No profile named: the SDK's default chain (environment variables first).
+    DefaultChain,
+}
+
+/// Credentials could not be obtained.
+#[derive(Debug, thiserror::Error)]
+#[error("could not get AWS credentials from {source_desc}: {message}")]
+pub struct CredentialsError {
+    /// e.g. "profile dev from ~/.aws/credentials".
+    pub source_desc: String,
+    pub message: String,
+    /// Likely causes and next steps.
+    pub hints: Vec<String>,
+}
+
+/// A ready credential provider plus a description of it for messages.
+pub struct ResolvedCredentials {
+    provider: SharedCredentialsProvider,
+    description: String,
+    held: Mutex<Option<Credentials>>,
+}
+
+impl std::fmt::Debug for ResolvedCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResolvedCredentials").field("description", &self.description).finish()
+    }
+}
+
+/// The profiles that exist, and the chosen one's `region`.
+pub async fn load_profiles() -> Result<aws_config::profile::ProfileSet, String> {
+    aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn config_paths() -> String {
+    let cfg = std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into());
+    let cred = std::env::var("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|_| "~/.aws/credentials".into());
+    format!("{cred} or {cfg}")
+}
+
+impl ResolvedCredentials {
+    /// Builds the provider for `source`. For a profile, checks first that it
+    /// exists (listing those that do otherwise); returns the profile's
+    /// `region` too.
+    pub async fn new(source: &CredentialSource) -> Result<(Self, Option<String>), CredentialsError> {
+        match source {
+            CredentialSource::Keys { access_key_id, secret_access_key, session_token } => {
+                let creds = Credentials::new(
+                    access_key_id.clone(),
+                    secret_access_key.expose().to_string(),
+                    session_token.as_ref().map(|t| t.expose().to_string()),
+                    None,
+                    "rdsql-keys",
+                );
+                let description = if session_token.is_some() {
+                    format!("access key {access_key_id} with a session token")
+                } else {
+                    format!("access key {access_key_id}")
+                };
+                Ok((Self::wrap(SharedCredentialsProvider::new(creds), description), None))
+            }
+            CredentialSource::Profile(name) => {
+                let profiles = load_profiles().await.map_err(|message| CredentialsError {
+                    source_desc: format!("profile {name}"),
+                    message,
+                    hints: vec![format!("fix the file named above ({})", config_paths())],
+                })?;
+                let Some(profile) = profiles.get_profile(name) else {
+                    let mut names: Vec<&str> = profiles.profiles().collect();
+                    names.sort();
+                    let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+                    return Err(CredentialsError {
+                        source_desc: format!("profile {name}"),
+                        message: format!("profile {name:?} not found in {}", config_paths()),
+                        hints: vec![
+                            format!("profiles that exist: {list}"),
+                            "run `aws configure --profile NAME` or check AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE".into(),
+                        ],
+                    });
+                };
+                let region = profile.get("region").map(str::to_string);
+                let kind = if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+                    "SSO profile"
+                } else if profile.get("credential_process").is_some() {
+                    "credential_process profile"
+                } else if profile.get("role_arn").is_some() {
+                    "role profile"
+                } else {
+                    "profile"
+                };
+                // Role chains call STS in the profile's region (else the default chain's).
+                let provider_config = match &region {
+                    Some(r) => ProviderConfig::default().with_region(Some(aws_config::Region::new(r.clone()))),
+                    None => ProviderConfig::with_default_region().await,
+                };
+                let provider = ProfileFileCredentialsProvider::builder()
+                    .configure(&provider_config)
+                    .profile_name(name)
+                    .build();
+                Ok((
+                    Self::wrap(SharedCredentialsProvider::new(provider), format!("{kind} {name} from {}", config_paths())),
+                    region,
+                ))
+            }
+            CredentialSource::DefaultChain => {
+                let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder().build().await;
+                let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+                let region = load_profiles()
+                    .await
+                    .ok()
+                    .and_then(|p| p.get_profile(&profile).and_then(|p| p.get("region")).map(str::to_string));
+                let description = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+                    "environment variables (AWS_ACCESS_KEY_ID)".to_string()
+                } else {
+                    format!("the default chain (environment, then profile {profile}, then instance/container roles)")
+                };
+                Ok((Self::wrap(SharedCredentialsProvider::new(chain), description), region))
+            }
+        }
+    }
+
+    fn wrap(provider: SharedCredentialsProvider, description: String) -> Self {
+        ResolvedCredentials { provider, description, held: Mutex::new(None) }
+    }
+
+    /// Where the credentials come from, for messages (never a secret).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Current credentials. Temporary ones are held until 5 minutes before
+    /// they expire, then fetched again from the provider.
+    pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let now = SystemTime::now();
+        if let Ok(held) = self.held.lock()
+            && let Some(c) = held.as_ref()
+        {
+            let fresh = match c.expiry() {
+                None => true,
+                Some(exp) => exp.duration_since(now).map(|left| left > EXPIRY_MARGIN).unwrap_or(false),
+            };
+            if fresh {
+                return Ok(c.clone());
+            }
+        }
+        let creds = self.provider.provide_credentials().await.map_err(|e| CredentialsError {
+            source_desc: self.description.clone(),
+            message: error_chain(&e),
+            hints: vec![
+                "the credentials are missing, expired or malformed in the source named above".into(),
+                "for an SSO profile: rdsql sso login --profile NAME (or aws sso login)".into(),
+                "for role profiles: check role_arn, source_profile and the source's own credentials".into(),
+            ],
+        })?;
+        if let Some(exp) = creds.expiry()
+            && exp <= now
+        {
+            return Err(CredentialsError {
+                source_desc: self.description.clone(),
+                message: "the credentials have expired".into(),
+                hints: vec!["refresh them at their source (new keys, aws sso login, a new session token)".into()],
+            });
+        }
+        if let Ok(mut held) = self.held.lock() {
+            *held = Some(creds.clone());
+        }
+        Ok(creds)
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
