@@ -112,11 +112,16 @@ impl ResolvedCredentials {
                 } else {
                     "profile"
                 };
-                // Role chains call STS in the profile's region (else the default chain's).
-                let provider_config = match &region {
-                    Some(r) => ProviderConfig::default().with_region(Some(aws_config::Region::new(r.clone()))),
-                    None => ProviderConfig::with_default_region().await,
-                };
+                // Role chains call STS in the profile's region, else AWS_REGION,
+                // else us-east-1 (STS's global home); never IMDS, which would
+                // hang outside EC2.
+                let sts_region = region
+                    .clone()
+                    .or_else(|| std::env::var("AWS_REGION").ok())
+                    .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+                    .unwrap_or_else(|| "us-east-1".into());
+                let provider_config =
+                    ProviderConfig::without_region().with_region(Some(aws_config::Region::new(sts_region)));
                 let provider = ProfileFileCredentialsProvider::builder()
                     .configure(&provider_config)
                     .profile_name(name)

@@ -10,6 +10,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod iam;
 pub mod options;
 pub mod password;
 pub mod sink;

@@ -30,6 +30,45 @@ pub enum Command {
     /// Run SQL statements and print their results.
     #[command(disable_help_flag = true)]
     Query(QueryArgs),
+    /// Print an IAM auth token (as `aws rds generate-db-auth-token`).
+    #[command(disable_help_flag = true)]
+    Token(TokenArgs),
+}
+
+/// The flags of `aws rds generate-db-auth-token`, plus connection flags.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// A URL or saved connection naming the endpoint and user.
+    #[arg(value_name = "CONN")]
+    pub conn: Option<String>,
+
+    /// The database endpoint the token is for.
+    #[arg(long, visible_alias = "host")]
+    pub hostname: Option<String>,
+
+    /// The database port.
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// The database user.
+    #[arg(long, visible_alias = "user")]
+    pub username: Option<String>,
+
+    /// The database's AWS region (else from the host name, profile, AWS_REGION).
+    #[arg(long, visible_alias = "aws-region")]
+    pub region: Option<String>,
+
+    /// AWS profile whose credentials sign the token.
+    #[arg(long, visible_alias = "aws-profile")]
+    pub profile: Option<String>,
+
+    /// iam-keys or iam-profile (default: iam-profile, i.e. the profile or the default chain).
+    #[arg(long)]
+    pub auth: Option<String>,
+
+    /// Access key ID for --auth iam-keys (secret from AWS_SECRET_ACCESS_KEY or a prompt).
+    #[arg(long)]
+    pub aws_access_key_id: Option<String>,
 }
 
 /// Output formats of result sets.

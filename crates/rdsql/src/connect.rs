@@ -3,11 +3,15 @@
 
 use crate::cli::ConnArgs;
 use crate::report::Failure;
+use rdsql_aws::{CredentialSource, TokenCache};
+use rdsql_db::iam::IamTokenProvider;
 use rdsql_db::{
-    ConnectFailure, ConnectOptions, Connection, ConnectionSpec, PasswordProvider, Secret,
-    StaticPassword,
+    AuthMethod, ConnectFailure, ConnectOptions, Connection, ConnectionSpec, PasswordProvider,
+    Secret, ServerSpec, StaticPassword,
 };
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 /// Resolves flags + URL + environment into a spec (no network).
 pub fn resolve(args: &ConnArgs) -> Result<ConnectionSpec, Failure> {
@@ -76,10 +80,10 @@ pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
             .map_err(|e| Failure::connect(e, None));
     };
     if server.auth.uses_token() {
-        return Err(Failure::local(
-            format!("--auth {} is not available in this build yet", server.auth),
-            vec!["use --auth password (IAM and SSO arrive with the next releases)".into()],
-        ));
+        let provider = iam_provider(server).await?;
+        return Connection::connect(spec, &provider)
+            .await
+            .map_err(|e| Failure::connect(e, Some(provider.describe())));
     }
     let (provider, given) = match &server.password {
         Some(p) => (StaticPassword::new(p.clone(), password_source()), true),
@@ -101,6 +105,63 @@ pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
         Err(e) => Err(Failure::connect(e, Some(provider.describe()))),
         Ok(c) => Ok(c),
     }
+}
+
+/// The token provider for an IAM connection (iam-keys, iam-profile).
+pub async fn iam_provider(server: &ServerSpec) -> Result<IamTokenProvider, Failure> {
+    let source = credential_source(server)?;
+    let env = |k: &str| std::env::var(k).ok();
+    IamTokenProvider::new(server, source, Arc::new(TokenCache::default()), Arc::new(SystemTime::now), &env)
+        .await
+        .map_err(|e| Failure::token(e, server))
+}
+
+fn credential_source(server: &ServerSpec) -> Result<CredentialSource, Failure> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match server.auth {
+        AuthMethod::IamKeys => {
+            let access_key_id = server.aws.access_key_id.clone().or_else(|| env("AWS_ACCESS_KEY_ID")).ok_or_else(|| {
+                Failure::local(
+                    "--auth iam-keys needs an access key ID",
+                    vec!["give --aws-access-key-id AKIA… (or set AWS_ACCESS_KEY_ID)".into()],
+                )
+            })?;
+            let (secret, session_token) = match env("AWS_SECRET_ACCESS_KEY") {
+                Some(s) => (Secret::new(s), env("AWS_SESSION_TOKEN").map(Secret::new)),
+                None if has_tty() => {
+                    let s = prompt(&format!("AWS secret access key for {access_key_id}: "))?;
+                    let t = prompt("AWS session token (empty if none): ")?;
+                    let t = env("AWS_SESSION_TOKEN").map(Secret::new).or((!t.is_empty()).then_some(t));
+                    (s, t)
+                }
+                None => {
+                    return Err(Failure::local(
+                        format!("no secret access key for {access_key_id}"),
+                        vec![
+                            "set AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), or run on a terminal to be asked".into(),
+                            "the secret is never accepted as a command-line argument".into(),
+                        ],
+                    ));
+                }
+            };
+            Ok(CredentialSource::Keys { access_key_id, secret_access_key: secret, session_token })
+        }
+        AuthMethod::IamProfile => Ok(match server.aws.profile.clone().or_else(|| env("AWS_PROFILE")) {
+            Some(p) => CredentialSource::Profile(p),
+            None => CredentialSource::DefaultChain,
+        }),
+        AuthMethod::Sso => Err(Failure::local(
+            "--auth sso is not available in this build yet",
+            vec!["sign in with `aws sso login --profile NAME` and use --auth iam-profile --aws-profile NAME meanwhile".into()],
+        )),
+        AuthMethod::Password => unreachable!("password auth has no AWS credentials"),
+    }
+}
+
+fn prompt(text: &str) -> Result<Secret, Failure> {
+    rpassword::prompt_password(text)
+        .map(Secret::new)
+        .map_err(|e| Failure::local(format!("could not read from the terminal: {e}"), vec![]))
 }
 
 fn wants_password(f: &ConnectFailure) -> bool {

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         match cli.command {
             cli::Command::Query(args) => commands::query::run(args).await,
+            cli::Command::Token(args) => commands::token::run(args).await,
         }
     });
     match result {
@@ -43,7 +44,7 @@ fn init_tracing(verbose: bool) {
     let filter = if verbose {
         "rdsql=debug,rdsql_db=debug,rdsql_aws=debug"
     } else {
-        "warn"
+        "rdsql=warn,rdsql_db=warn,rdsql_aws=warn"
     };
     let filter = tracing_subscriber::EnvFilter::new(filter);
     let _ = tracing_subscriber::fmt()

@@ -92,6 +92,25 @@ impl Failure {
                     causes.push("the server's TLS setup is not compatible; try --sslmode require to see if TLS works at all".into());
                 }
             },
+            ConnectFailure::AuthRejected { .. } if t.auth.uses_token() => {
+                if let Some(src) = &password_source {
+                    causes.push(format!("tried: {src}"));
+                }
+                causes.push("the IAM policy of these credentials lacks rds-db:connect".into());
+                causes.push(format!(
+                    "the policy's resource ARN does not match: arn:aws:rds-db:REGION:ACCOUNT_ID:dbuser:DBI_RESOURCE_ID/{} (the instance resource ID, not its name)",
+                    t.user
+                ));
+                match t.engine {
+                    Engine::Postgres => causes.push(format!("the database user lacks the rds_iam role: GRANT rds_iam TO \"{}\";", t.user)),
+                    _ => causes.push(format!(
+                        "the database user is not IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS': CREATE USER '{}' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS';",
+                        t.user
+                    )),
+                }
+                causes.push("the token was signed for the wrong region or host (behind a tunnel, give --iam-host/--iam-port of the real endpoint)".into());
+                causes.push("the credentials or the token expired, or this machine's clock is off by more than a few minutes".into());
+            }
             ConnectFailure::AuthRejected { .. } => {
                 if let Some(src) = &password_source {
                     causes.push(format!("the password is wrong ({src})"));
@@ -110,6 +129,8 @@ impl Failure {
                     causes.push(
                         "the database does not exist: check -d/--dbname or the URL path".into(),
                     );
+                } else if code.starts_with("1524") {
+                    causes.push("IAM database authentication is not enabled on this instance: enable it (modify the instance, --enable-iam-database-authentication)".into());
                 } else if code == "53300" || code.starts_with("1040") {
                     causes.push("the server has too many connections".into());
                 }
@@ -125,6 +146,23 @@ impl Failure {
         Failure {
             headline: e.to_string(),
             causes,
+            details: vec![],
+            exit_code: EXIT_CONNECT,
+        }
+    }
+
+    /// A token could not be made (credentials, region, profile): exit 2.
+    pub fn token(e: rdsql_db::ProviderError, server: &rdsql_db::ServerSpec) -> Self {
+        let sign_host = server.aws.iam_host.as_deref().unwrap_or(&server.host);
+        Failure {
+            headline: format!(
+                "cannot make an IAM auth token ({}) for user {:?} at {sign_host}:{}: {}",
+                server.auth,
+                server.user,
+                server.aws.iam_port.unwrap_or(server.port),
+                e.message
+            ),
+            causes: e.hints,
             details: vec![],
             exit_code: EXIT_CONNECT,
         }

@@ -1,0 +1,132 @@
+//! The IAM password provider: a fresh (or at most 870 s old) auth token
+//! for each physical connection, signed with credentials that are
+//! re-fetched before they expire.
+
+use crate::error::ProviderError;
+use crate::password::{BoxFuture, PasswordProvider};
+use crate::spec::ServerSpec;
+use crate::Secret;
+use rdsql_aws::region::RegionSource;
+use rdsql_aws::{generate_auth_token, resolve_region, CredentialSource, ResolvedCredentials, TokenCache, TokenRequest};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// A clock, injectable for tests.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// Signs IAM auth tokens for one server spec.
+pub struct IamTokenProvider {
+    request: TokenRequest,
+    region_source: RegionSource,
+    credentials: ResolvedCredentials,
+    cache: Arc<TokenCache>,
+    clock: Clock,
+    issued_at: Mutex<Option<SystemTime>>,
+    method: &'static str,
+}
+
+impl IamTokenProvider {
+    /// Resolves region and credentials for `spec` (method `iam-keys`,
+    /// `iam-profile` or `sso`). `env` looks up environment variables.
+    pub async fn new(
+        spec: &ServerSpec,
+        source: CredentialSource,
+        cache: Arc<TokenCache>,
+        clock: Clock,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ProviderError> {
+        let sign_host = spec.aws.iam_host.clone().unwrap_or_else(|| spec.host.clone());
+        let sign_port = spec.aws.iam_port.unwrap_or(spec.port);
+        let (credentials, profile_region) = ResolvedCredentials::new(&source).await.map_err(|e| ProviderError {
+            message: e.to_string(),
+            hints: e.hints.clone(),
+        })?;
+        let profile_name = match &source {
+            CredentialSource::Profile(p) => Some(p.clone()),
+            _ => None,
+        };
+        let (region, region_source) = resolve_region(
+            spec.aws.region.as_deref(),
+            &sign_host,
+            profile_name.as_deref().map(|p| (p, profile_region.clone())),
+            env,
+        )
+        .or_else(|e| match (&source, &profile_region) {
+            // The default chain's profile region, when no profile was named.
+            (CredentialSource::DefaultChain, Some(r)) => Ok((r.clone(), RegionSource::Profile("default".into()))),
+            _ => Err(e),
+        })
+        .map_err(|e| ProviderError {
+            message: e.to_string(),
+            hints: vec![
+                "give --aws-region REGION (the database's region, e.g. eu-west-1)".into(),
+                "or set region in the AWS profile, or AWS_REGION".into(),
+                "the region is read from RDS host names (name.id.REGION.rds.amazonaws.com) automatically; behind a tunnel use --iam-host with the real endpoint".into(),
+            ],
+        })?;
+        Ok(IamTokenProvider {
+            request: TokenRequest { host: sign_host, port: sign_port, user: spec.user.clone(), region },
+            region_source,
+            credentials,
+            cache,
+            clock,
+            issued_at: Mutex::new(None),
+            method: spec.auth.name(),
+        })
+    }
+
+    /// What the token is signed for.
+    pub fn request(&self) -> &TokenRequest {
+        &self.request
+    }
+
+    /// When the token in use was signed.
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.issued_at.lock().ok().and_then(|g| *g)
+    }
+
+    /// A token now (cached or fresh), for `rdsql token`.
+    pub async fn token(&self) -> Result<Secret, ProviderError> {
+        let creds = self.credentials.credentials().await.map_err(|e| ProviderError {
+            message: e.to_string(),
+            hints: e.hints.clone(),
+        })?;
+        let now = (self.clock)();
+        if let Some((tok, at)) = self.cache.get(&self.request, creds.access_key_id(), now) {
+            *self.issued_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
+            return Ok(tok);
+        }
+        let tok = generate_auth_token(&self.request, &creds, now).map_err(|e| ProviderError {
+            message: e.to_string(),
+            hints: vec!["check the host, port, user and region for unusual characters".into()],
+        })?;
+        self.cache.put(&self.request, creds.access_key_id(), tok.clone(), now);
+        *self.issued_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
+        Ok(tok)
+    }
+}
+
+impl PasswordProvider for IamTokenProvider {
+    fn password(&self) -> BoxFuture<'_, Result<Secret, ProviderError>> {
+        Box::pin(self.token())
+    }
+
+    fn invalidate(&self) -> bool {
+        self.cache.clear();
+        true
+    }
+
+    fn describe(&self) -> String {
+        let r = &self.request;
+        let host = if r.host.contains(':') { format!("[{}]", r.host) } else { r.host.clone() };
+        format!(
+            "{} token for user {:?} at {host}:{} in region {} (region from {}), credentials from {}",
+            self.method,
+            r.user,
+            r.port,
+            r.region,
+            self.region_source,
+            self.credentials.description()
+        )
+    }
+}

@@ -1,0 +1,45 @@
+//! `rdsql token`: print an IAM auth token, like
+//! `aws rds generate-db-auth-token`, and nothing else.
+
+use crate::cli::{ConnArgs, TokenArgs};
+use crate::connect;
+use crate::report::Failure;
+use rdsql_db::{ConnectionSpec, Engine};
+use std::io::Write;
+
+pub async fn run(args: TokenArgs) -> Result<(), Failure> {
+    let has_url = args.conn.is_some();
+    let conn = ConnArgs {
+        conn: args.conn,
+        // The engine only matters for defaults; a bare --hostname signs for
+        // whatever listens there.
+        engine: (!has_url).then(|| "postgres".to_string()),
+        host: args.hostname,
+        port: args.port,
+        user: args.username,
+        auth: Some(args.auth.unwrap_or_else(|| "iam-profile".into())),
+        aws_region: args.region,
+        aws_profile: args.profile,
+        aws_access_key_id: args.aws_access_key_id,
+        ..Default::default()
+    };
+    if !has_url && (conn.host.is_none() || conn.port.is_none() || conn.user.is_none()) {
+        return Err(Failure::local(
+            "rdsql token needs --hostname, --port and --username (or a URL)",
+            vec!["example: rdsql token --hostname db.abc.eu-west-1.rds.amazonaws.com --port 5432 --username app".into()],
+        ));
+    }
+    let spec = connect::resolve(&conn)?;
+    let ConnectionSpec::Server(server) = spec else {
+        return Err(Failure::local("SQLite has no IAM tokens", vec![]));
+    };
+    if !server.auth.uses_token() || server.engine == Engine::Sqlite {
+        return Err(Failure::local("rdsql token signs IAM tokens: use --auth iam-keys or iam-profile", vec![]));
+    }
+    let provider = connect::iam_provider(&server).await?;
+    let token = provider.token().await.map_err(|e| Failure::token(e, &server))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", token.expose())
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::local(format!("could not write the token: {e}"), vec![]))
+}
