@@ -4,8 +4,8 @@
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_types::os_shim_internal::{Env, Fs};
 use rdsql_secret::Secret;
 use std::sync::Mutex;
@@ -18,7 +18,11 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone)]
 pub enum CredentialSource {
     /// `--auth iam-keys`: an access key ID, its secret, maybe a session token.
-    Keys { access_key_id: String, secret_access_key: Secret, session_token: Option<Secret> },
+    Keys {
+        access_key_id: String,
+        secret_access_key: Secret,
+        session_token: Option<Secret>,
+    },
     /// `--auth iam-profile --aws-profile NAME` (or `AWS_PROFILE`).
     Profile(String),
     /// No profile named: the SDK's default chain (environment variables first).
@@ -45,7 +49,9 @@ pub struct ResolvedCredentials {
 
 impl std::fmt::Debug for ResolvedCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResolvedCredentials").field("description", &self.description).finish()
+        f.debug_struct("ResolvedCredentials")
+            .field("description", &self.description)
+            .finish()
     }
 }
 
@@ -58,7 +64,8 @@ pub async fn load_profiles() -> Result<aws_config::profile::ProfileSet, String> 
 
 fn config_paths() -> String {
     let cfg = std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into());
-    let cred = std::env::var("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|_| "~/.aws/credentials".into());
+    let cred = std::env::var("AWS_SHARED_CREDENTIALS_FILE")
+        .unwrap_or_else(|_| "~/.aws/credentials".into());
     format!("{cred} or {cfg}")
 }
 
@@ -66,9 +73,15 @@ impl ResolvedCredentials {
     /// Builds the provider for `source`. For a profile, checks first that it
     /// exists (listing those that do otherwise); returns the profile's
     /// `region` too.
-    pub async fn new(source: &CredentialSource) -> Result<(Self, Option<String>), CredentialsError> {
+    pub async fn new(
+        source: &CredentialSource,
+    ) -> Result<(Self, Option<String>), CredentialsError> {
         match source {
-            CredentialSource::Keys { access_key_id, secret_access_key, session_token } => {
+            CredentialSource::Keys {
+                access_key_id,
+                secret_access_key,
+                session_token,
+            } => {
                 let creds = Credentials::new(
                     access_key_id.clone(),
                     secret_access_key.expose().to_string(),
@@ -81,7 +94,10 @@ impl ResolvedCredentials {
                 } else {
                     format!("access key {access_key_id}")
                 };
-                Ok((Self::wrap(SharedCredentialsProvider::new(creds), description), None))
+                Ok((
+                    Self::wrap(SharedCredentialsProvider::new(creds), description),
+                    None,
+                ))
             }
             CredentialSource::Profile(name) => {
                 let profiles = load_profiles().await.map_err(|message| CredentialsError {
@@ -92,7 +108,11 @@ impl ResolvedCredentials {
                 let Some(profile) = profiles.get_profile(name) else {
                     let mut names: Vec<&str> = profiles.profiles().collect();
                     names.sort();
-                    let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+                    let list = if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    };
                     return Err(CredentialsError {
                         source_desc: format!("profile {name}"),
                         message: format!("profile {name:?} not found in {}", config_paths()),
@@ -103,7 +123,9 @@ impl ResolvedCredentials {
                     });
                 };
                 let region = profile.get("region").map(str::to_string);
-                let kind = if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+                let kind = if profile.get("sso_session").is_some()
+                    || profile.get("sso_start_url").is_some()
+                {
                     "SSO profile"
                 } else if profile.get("credential_process").is_some() {
                     "credential_process profile"
@@ -120,36 +142,52 @@ impl ResolvedCredentials {
                     .or_else(|| std::env::var("AWS_REGION").ok())
                     .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
                     .unwrap_or_else(|| "us-east-1".into());
-                let provider_config =
-                    ProviderConfig::without_region().with_region(Some(aws_config::Region::new(sts_region)));
+                let provider_config = ProviderConfig::without_region()
+                    .with_region(Some(aws_config::Region::new(sts_region)));
                 let provider = ProfileFileCredentialsProvider::builder()
                     .configure(&provider_config)
                     .profile_name(name)
                     .build();
                 Ok((
-                    Self::wrap(SharedCredentialsProvider::new(provider), format!("{kind} {name} from {}", config_paths())),
+                    Self::wrap(
+                        SharedCredentialsProvider::new(provider),
+                        format!("{kind} {name} from {}", config_paths()),
+                    ),
                     region,
                 ))
             }
             CredentialSource::DefaultChain => {
-                let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder().build().await;
+                let chain =
+                    aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                        .build()
+                        .await;
                 let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
-                let region = load_profiles()
-                    .await
-                    .ok()
-                    .and_then(|p| p.get_profile(&profile).and_then(|p| p.get("region")).map(str::to_string));
+                let region = load_profiles().await.ok().and_then(|p| {
+                    p.get_profile(&profile)
+                        .and_then(|p| p.get("region"))
+                        .map(str::to_string)
+                });
                 let description = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
                     "environment variables (AWS_ACCESS_KEY_ID)".to_string()
                 } else {
-                    format!("the default chain (environment, then profile {profile}, then instance/container roles)")
+                    format!(
+                        "the default chain (environment, then profile {profile}, then instance/container roles)"
+                    )
                 };
-                Ok((Self::wrap(SharedCredentialsProvider::new(chain), description), region))
+                Ok((
+                    Self::wrap(SharedCredentialsProvider::new(chain), description),
+                    region,
+                ))
             }
         }
     }
 
     fn wrap(provider: SharedCredentialsProvider, description: String) -> Self {
-        ResolvedCredentials { provider, description, held: Mutex::new(None) }
+        ResolvedCredentials {
+            provider,
+            description,
+            held: Mutex::new(None),
+        }
     }
 
     /// Where the credentials come from, for messages (never a secret).
@@ -166,7 +204,10 @@ impl ResolvedCredentials {
         {
             let fresh = match c.expiry() {
                 None => true,
-                Some(exp) => exp.duration_since(now).map(|left| left > EXPIRY_MARGIN).unwrap_or(false),
+                Some(exp) => exp
+                    .duration_since(now)
+                    .map(|left| left > EXPIRY_MARGIN)
+                    .unwrap_or(false),
             };
             if fresh {
                 return Ok(c.clone());
@@ -187,7 +228,10 @@ impl ResolvedCredentials {
             return Err(CredentialsError {
                 source_desc: self.description.clone(),
                 message: "the credentials have expired".into(),
-                hints: vec!["refresh them at their source (new keys, aws sso login, a new session token)".into()],
+                hints: vec![
+                    "refresh them at their source (new keys, aws sso login, a new session token)"
+                        .into(),
+                ],
             });
         }
         if let Ok(mut held) = self.held.lock() {

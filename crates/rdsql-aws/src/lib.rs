@@ -6,5 +6,5 @@ pub mod region;
 pub mod token;
 
 pub use credentials::{CredentialSource, CredentialsError, ResolvedCredentials};
-pub use region::{region_from_rds_host, resolve_region, RegionError, RegionSource};
-pub use token::{generate_auth_token, TokenCache, TokenError, TokenRequest};
+pub use region::{RegionError, RegionSource, region_from_rds_host, resolve_region};
+pub use token::{TokenCache, TokenError, TokenRequest, generate_auth_token};

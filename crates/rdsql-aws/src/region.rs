@@ -91,7 +91,9 @@ pub fn resolve_region(
             return Ok((r, RegionSource::Environment(var)));
         }
     }
-    Err(RegionError { host: host.to_string() })
+    Err(RegionError {
+        host: host.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -102,12 +104,37 @@ mod resolve_tests {
     fn precedence() {
         let env = |k: &str| (k == "AWS_DEFAULT_REGION").then(|| "ap-south-1".to_string());
         let rds = "db.x.eu-west-3.rds.amazonaws.com";
-        assert_eq!(resolve_region(Some("us-east-2"), rds, None, &env).unwrap().0, "us-east-2");
-        assert_eq!(resolve_region(None, rds, Some(("p", Some("sa-east-1".into()))), &env).unwrap().1, RegionSource::Host);
-        let (r, src) = resolve_region(None, "127.0.0.1", Some(("p", Some("sa-east-1".into()))), &env).unwrap();
-        assert_eq!((r.as_str(), src), ("sa-east-1", RegionSource::Profile("p".into())));
+        assert_eq!(
+            resolve_region(Some("us-east-2"), rds, None, &env)
+                .unwrap()
+                .0,
+            "us-east-2"
+        );
+        assert_eq!(
+            resolve_region(None, rds, Some(("p", Some("sa-east-1".into()))), &env)
+                .unwrap()
+                .1,
+            RegionSource::Host
+        );
+        let (r, src) = resolve_region(
+            None,
+            "127.0.0.1",
+            Some(("p", Some("sa-east-1".into()))),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.as_str(), src),
+            ("sa-east-1", RegionSource::Profile("p".into()))
+        );
         let (r, src) = resolve_region(None, "127.0.0.1", Some(("p", None)), &env).unwrap();
-        assert_eq!((r.as_str(), src), ("ap-south-1", RegionSource::Environment("AWS_DEFAULT_REGION")));
+        assert_eq!(
+            (r.as_str(), src),
+            (
+                "ap-south-1",
+                RegionSource::Environment("AWS_DEFAULT_REGION")
+            )
+        );
         assert!(resolve_region(None, "127.0.0.1", None, &|_| None).is_err());
     }
 }

@@ -4,10 +4,10 @@
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+    SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
 };
 use aws_sigv4::sign::v4;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rdsql_secret::Secret;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,7 +19,11 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 pub const TOKEN_REUSE: Duration = Duration::from_secs(870);
 
 /// Only `A-Za-z0-9-._~` stay bare (RFC 3986 unreserved).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 fn enc(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
@@ -89,8 +93,16 @@ pub fn generate_auth_token(
     let (instructions, _) = sign(signable, &params)
         .map_err(|e| TokenError(e.to_string()))?
         .into_parts();
-    let p: HashMap<&str, &str> = instructions.params().iter().map(|(k, v)| (*k, v.as_ref())).collect();
-    let get = |k: &str| p.get(k).copied().ok_or_else(|| TokenError(format!("signer returned no {k}")));
+    let p: HashMap<&str, &str> = instructions
+        .params()
+        .iter()
+        .map(|(k, v)| (*k, v.as_ref()))
+        .collect();
+    let get = |k: &str| {
+        p.get(k)
+            .copied()
+            .ok_or_else(|| TokenError(format!("signer returned no {k}")))
+    };
 
     // botocore's order: Action, DBUser, the X-Amz-* in this order, the
     // session token (temporary credentials only), the signature last.
@@ -121,7 +133,12 @@ pub struct TokenCache {
 
 impl TokenCache {
     /// A cached token still young enough at `now`, if any.
-    pub fn get(&self, req: &TokenRequest, access_key_id: &str, now: SystemTime) -> Option<(Secret, SystemTime)> {
+    pub fn get(
+        &self,
+        req: &TokenRequest,
+        access_key_id: &str,
+        now: SystemTime,
+    ) -> Option<(Secret, SystemTime)> {
         let entries = self.entries.lock().ok()?;
         let (tok, at) = entries.get(&(req.clone(), access_key_id.to_string()))?;
         match now.duration_since(*at) {
@@ -162,7 +179,8 @@ mod tests {
         let doy = (153 * mp + 2) / 5 + d - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         let days = era * 146097 + doe - 719468;
-        SystemTime::UNIX_EPOCH + Duration::from_secs((days * 86400 + hh * 3600 + mm * 60 + ss) as u64)
+        SystemTime::UNIX_EPOCH
+            + Duration::from_secs((days * 86400 + hh * 3600 + mm * 60 + ss) as u64)
     }
 
     #[test]
@@ -211,24 +229,52 @@ mod tests {
     #[test]
     fn ipv6_without_brackets_is_bracketed() {
         let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "secret", None, None, "test");
-        let mk = |host: &str| TokenRequest { host: host.into(), port: 5432, user: "postgres".into(), region: "us-east-1".into() };
+        let mk = |host: &str| TokenRequest {
+            host: host.into(),
+            port: 5432,
+            user: "postgres".into(),
+            region: "us-east-1".into(),
+        };
         let when = at("2026-06-01T08:30:15Z");
         assert_eq!(
-            generate_auth_token(&mk("::1"), &creds, when).unwrap().expose(),
-            generate_auth_token(&mk("[::1]"), &creds, when).unwrap().expose()
+            generate_auth_token(&mk("::1"), &creds, when)
+                .unwrap()
+                .expose(),
+            generate_auth_token(&mk("[::1]"), &creds, when)
+                .unwrap()
+                .expose()
         );
     }
 
     #[test]
     fn cache_reuses_for_870_seconds_only() {
         let cache = TokenCache::default();
-        let req = TokenRequest { host: "h".into(), port: 1, user: "u".into(), region: "r".into() };
+        let req = TokenRequest {
+            host: "h".into(),
+            port: 1,
+            user: "u".into(),
+            region: "r".into(),
+        };
         let t0 = at("2026-01-01T00:00:00Z");
         cache.put(&req, "AK", Secret::new("tok"), t0);
-        assert!(cache.get(&req, "AK", t0 + Duration::from_secs(869)).is_some());
-        assert!(cache.get(&req, "AK", t0 + Duration::from_secs(870)).is_none());
-        assert!(cache.get(&req, "OTHER", t0).is_none(), "keyed by access key");
-        let other_user = TokenRequest { user: "v".into(), ..req.clone() };
+        assert!(
+            cache
+                .get(&req, "AK", t0 + Duration::from_secs(869))
+                .is_some()
+        );
+        assert!(
+            cache
+                .get(&req, "AK", t0 + Duration::from_secs(870))
+                .is_none()
+        );
+        assert!(
+            cache.get(&req, "OTHER", t0).is_none(),
+            "keyed by access key"
+        );
+        let other_user = TokenRequest {
+            user: "v".into(),
+            ..req.clone()
+        };
         assert!(cache.get(&other_user, "AK", t0).is_none());
         cache.clear();
         assert!(cache.get(&req, "AK", t0).is_none());

@@ -2,12 +2,15 @@
 //! for each physical connection, signed with credentials that are
 //! re-fetched before they expire.
 
+use crate::Secret;
 use crate::error::ProviderError;
 use crate::password::{BoxFuture, PasswordProvider};
 use crate::spec::ServerSpec;
-use crate::Secret;
 use rdsql_aws::region::RegionSource;
-use rdsql_aws::{generate_auth_token, resolve_region, CredentialSource, ResolvedCredentials, TokenCache, TokenRequest};
+use rdsql_aws::{
+    CredentialSource, ResolvedCredentials, TokenCache, TokenRequest, generate_auth_token,
+    resolve_region,
+};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -35,12 +38,19 @@ impl IamTokenProvider {
         clock: Clock,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ProviderError> {
-        let sign_host = spec.aws.iam_host.clone().unwrap_or_else(|| spec.host.clone());
+        let sign_host = spec
+            .aws
+            .iam_host
+            .clone()
+            .unwrap_or_else(|| spec.host.clone());
         let sign_port = spec.aws.iam_port.unwrap_or(spec.port);
-        let (credentials, profile_region) = ResolvedCredentials::new(&source).await.map_err(|e| ProviderError {
-            message: e.to_string(),
-            hints: e.hints.clone(),
-        })?;
+        let (credentials, profile_region) =
+            ResolvedCredentials::new(&source)
+                .await
+                .map_err(|e| ProviderError {
+                    message: e.to_string(),
+                    hints: e.hints.clone(),
+                })?;
         let profile_name = match &source {
             CredentialSource::Profile(p) => Some(p.clone()),
             _ => None,
@@ -65,7 +75,12 @@ impl IamTokenProvider {
             ],
         })?;
         Ok(IamTokenProvider {
-            request: TokenRequest { host: sign_host, port: sign_port, user: spec.user.clone(), region },
+            request: TokenRequest {
+                host: sign_host,
+                port: sign_port,
+                user: spec.user.clone(),
+                region,
+            },
             region_source,
             credentials,
             cache,
@@ -87,10 +102,14 @@ impl IamTokenProvider {
 
     /// A token now (cached or fresh), for `rdsql token`.
     pub async fn token(&self) -> Result<Secret, ProviderError> {
-        let creds = self.credentials.credentials().await.map_err(|e| ProviderError {
-            message: e.to_string(),
-            hints: e.hints.clone(),
-        })?;
+        let creds = self
+            .credentials
+            .credentials()
+            .await
+            .map_err(|e| ProviderError {
+                message: e.to_string(),
+                hints: e.hints.clone(),
+            })?;
         let now = (self.clock)();
         if let Some((tok, at)) = self.cache.get(&self.request, creds.access_key_id(), now) {
             *self.issued_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
@@ -100,7 +119,8 @@ impl IamTokenProvider {
             message: e.to_string(),
             hints: vec!["check the host, port, user and region for unusual characters".into()],
         })?;
-        self.cache.put(&self.request, creds.access_key_id(), tok.clone(), now);
+        self.cache
+            .put(&self.request, creds.access_key_id(), tok.clone(), now);
         *self.issued_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
         Ok(tok)
     }
@@ -118,7 +138,11 @@ impl PasswordProvider for IamTokenProvider {
 
     fn describe(&self) -> String {
         let r = &self.request;
-        let host = if r.host.contains(':') { format!("[{}]", r.host) } else { r.host.clone() };
+        let host = if r.host.contains(':') {
+            format!("[{}]", r.host)
+        } else {
+            r.host.clone()
+        };
         format!(
             "{} token for user {:?} at {host}:{} in region {} (region from {}), credentials from {}",
             self.method,

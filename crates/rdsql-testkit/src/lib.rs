@@ -6,6 +6,7 @@
 //! left running.
 
 pub mod certs;
+pub mod iam;
 pub mod mariadb;
 pub mod postgres;
 mod process;

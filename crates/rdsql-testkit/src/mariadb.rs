@@ -1,5 +1,8 @@
 //! A private MariaDB server on 127.0.0.1 (and 127.0.0.2).
 
+use crate::iam::{
+    IAM_DENIED_USER, IAM_RETRY_USER, IAM_USER, PamService, TUNNEL_HOST, TUNNEL_PORT, pam_service,
+};
 use crate::process::{free_port, is_root, run, scratch_dir, spawn_server, wait_for};
 use crate::{PASSWORD, certs};
 use std::path::PathBuf;
@@ -14,6 +17,8 @@ pub struct MariaServer {
     pub tls: bool,
     pub dir: PathBuf,
     pub socket: PathBuf,
+    /// The PAM service checking IAM tokens (users `iam_*`).
+    pub pam: PamService,
     child: Mutex<Child>,
 }
 
@@ -49,6 +54,14 @@ impl MariaServer {
         run(&mut install);
 
         let port = free_port();
+        let pam = pam_service(
+            if tls { "my-tls" } else { "my-plain" },
+            vec![
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("{TUNNEL_HOST}:{TUNNEL_PORT}"),
+            ],
+        );
         let mut cmd = Command::new("mariadbd");
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
@@ -63,6 +76,9 @@ impl MariaServer {
                 "--innodb-buffer-pool-size=32M",
                 "--innodb-flush-log-at-trx-commit=0",
                 "--max-connections=60",
+                // IAM tokens arrive as cleartext passwords and go to PAM.
+                "--plugin-load-add=auth_pam",
+                "--pam-use-cleartext-plugin=ON",
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -84,6 +100,7 @@ impl MariaServer {
             tls,
             dir,
             socket,
+            pam,
             child: Mutex::new(child),
         };
         wait_for(60, "mariadbd", || server.try_sql("select 1").is_ok());
@@ -94,6 +111,13 @@ impl MariaServer {
              CREATE DATABASE rdsql;\n\
              GRANT ALL ON rdsql.* TO 'rdsql_native'@'%';"
         ));
+        let require = if tls { " REQUIRE SSL" } else { "" };
+        for u in [IAM_USER, IAM_RETRY_USER, IAM_DENIED_USER] {
+            server.sql(&format!(
+                "CREATE USER '{u}'@'%' IDENTIFIED VIA pam USING '{}'{require}; GRANT ALL ON rdsql.* TO '{u}'@'%';",
+                server.pam.name
+            ));
+        }
         server
     }
 

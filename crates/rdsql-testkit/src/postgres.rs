@@ -1,6 +1,9 @@
 //! A private PostgreSQL 15 cluster on 127.0.0.1 (and 127.0.0.2, whose
 //! address is not in the certificate: the host-name-mismatch case).
 
+use crate::iam::{
+    IAM_DENIED_USER, IAM_RETRY_USER, IAM_USER, PamService, TUNNEL_HOST, TUNNEL_PORT, pam_service,
+};
 use crate::process::{free_port, is_root, run, scratch_dir, spawn_server, user_ids, wait_for};
 use crate::{PASSWORD, certs};
 use std::os::unix::process::CommandExt;
@@ -23,6 +26,8 @@ pub struct PgServer {
     pub tls: bool,
     pub dir: PathBuf,
     pub socket_dir: PathBuf,
+    /// The PAM service checking IAM tokens (users `iam_*`).
+    pub pam: PamService,
     child: Mutex<Child>,
 }
 
@@ -103,11 +108,28 @@ impl PgServer {
             );
         }
         append(&data.join("postgresql.conf"), &conf);
+        let pam = pam_service(
+            if tls { "pg-tls" } else { "pg-plain" },
+            vec![
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("{TUNNEL_HOST}:{TUNNEL_PORT}"),
+            ],
+        );
+        // As on RDS: IAM users authenticate through PAM, over TLS only.
+        let iam_users = format!("{IAM_USER},{IAM_RETRY_USER},{IAM_DENIED_USER}");
+        let iam_line = format!(
+            "{} all {iam_users} 127.0.0.0/8 pam pamservice={}\n",
+            if tls { "hostssl" } else { "host" },
+            pam.name
+        );
         std::fs::write(
             data.join("pg_hba.conf"),
-            "local all all trust\n\
-             host all rdsql_md5 127.0.0.0/8 md5\n\
-             host all all 127.0.0.0/8 scram-sha-256\n",
+            format!(
+                "local all all trust\n{iam_line}\
+                 host all rdsql_md5 127.0.0.0/8 md5\n\
+                 host all all 127.0.0.0/8 scram-sha-256\n"
+            ),
         )
         .unwrap();
 
@@ -125,6 +147,7 @@ impl PgServer {
             tls,
             dir,
             socket_dir,
+            pam,
             child: Mutex::new(child),
         };
         wait_for(30, "postgres", || server.try_psql("select 1").is_ok());
@@ -136,6 +159,9 @@ impl PgServer {
         ));
         server.psql("CREATE DATABASE rdsql OWNER rdsql_scram");
         server.psql("GRANT ALL ON DATABASE rdsql TO rdsql_md5");
+        for u in [IAM_USER, IAM_RETRY_USER, IAM_DENIED_USER] {
+            server.psql(&format!("CREATE ROLE {u} LOGIN"));
+        }
         server.psql_db("rdsql", "GRANT ALL ON SCHEMA public TO PUBLIC;");
         server
     }

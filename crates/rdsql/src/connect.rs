@@ -111,9 +111,15 @@ pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
 pub async fn iam_provider(server: &ServerSpec) -> Result<IamTokenProvider, Failure> {
     let source = credential_source(server)?;
     let env = |k: &str| std::env::var(k).ok();
-    IamTokenProvider::new(server, source, Arc::new(TokenCache::default()), Arc::new(SystemTime::now), &env)
-        .await
-        .map_err(|e| Failure::token(e, server))
+    IamTokenProvider::new(
+        server,
+        source,
+        Arc::new(TokenCache::default()),
+        Arc::new(SystemTime::now),
+        &env,
+    )
+    .await
+    .map_err(|e| Failure::token(e, server))
 }
 
 fn credential_source(server: &ServerSpec) -> Result<CredentialSource, Failure> {

@@ -34,10 +34,16 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
         return Err(Failure::local("SQLite has no IAM tokens", vec![]));
     };
     if !server.auth.uses_token() || server.engine == Engine::Sqlite {
-        return Err(Failure::local("rdsql token signs IAM tokens: use --auth iam-keys or iam-profile", vec![]));
+        return Err(Failure::local(
+            "rdsql token signs IAM tokens: use --auth iam-keys or iam-profile",
+            vec![],
+        ));
     }
     let provider = connect::iam_provider(&server).await?;
-    let token = provider.token().await.map_err(|e| Failure::token(e, &server))?;
+    let token = provider
+        .token()
+        .await
+        .map_err(|e| Failure::token(e, &server))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", token.expose())
         .and_then(|_| out.flush())

@@ -2,6 +2,7 @@
 //! MariaDB servers started by `rdsql-testkit` (one of each per run).
 
 mod harness;
+mod iam;
 mod mariadb;
 mod postgres;
 mod sqlite;
