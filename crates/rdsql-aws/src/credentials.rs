@@ -55,7 +55,18 @@ impl std::fmt::Debug for ResolvedCredentials {
     }
 }
 
-/// The profiles that exist, and the chosen one's `region`.
+/// The `region` of the profile the default chain would use (`AWS_PROFILE`,
+/// else `default`), if any.
+pub async fn default_profile_region() -> Option<String> {
+    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+    let profiles = load_profiles().await.ok()?;
+    profiles
+        .get_profile(&profile)
+        .and_then(|p| p.get("region"))
+        .map(str::to_string)
+}
+
+/// The profiles that exist (config and credentials files merged).
 pub async fn load_profiles() -> Result<aws_config::profile::ProfileSet, String> {
     aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
         .await
@@ -157,26 +168,31 @@ impl ResolvedCredentials {
                 ))
             }
             CredentialSource::DefaultChain => {
+                let env_keys = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+                    .iter()
+                    .all(|v| std::env::var(v).is_ok_and(|s| !s.is_empty()));
+                if env_keys {
+                    // The chain's first link, without building the rest
+                    // (profile files, IMDS, container clients): what makes
+                    // `rdsql token` start in milliseconds.
+                    let provider = aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new();
+                    let description = "environment variables (AWS_ACCESS_KEY_ID)".to_string();
+                    return Ok((
+                        Self::wrap(SharedCredentialsProvider::new(provider), description),
+                        None,
+                    ));
+                }
                 let chain =
                     aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
                         .build()
                         .await;
                 let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
-                let region = load_profiles().await.ok().and_then(|p| {
-                    p.get_profile(&profile)
-                        .and_then(|p| p.get("region"))
-                        .map(str::to_string)
-                });
-                let description = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-                    "environment variables (AWS_ACCESS_KEY_ID)".to_string()
-                } else {
-                    format!(
-                        "the default chain (environment, then profile {profile}, then instance/container roles)"
-                    )
-                };
+                let description = format!(
+                    "the default chain (environment, then profile {profile}, then container/instance roles)"
+                );
                 Ok((
                     Self::wrap(SharedCredentialsProvider::new(chain), description),
-                    region,
+                    None,
                 ))
             }
         }
@@ -223,7 +239,7 @@ impl ResolvedCredentials {
             ],
         })?;
         if let Some(exp) = creds.expiry()
-            && exp <= now
+            && exp <= SystemTime::now()
         {
             return Err(CredentialsError {
                 source_desc: self.description.clone(),
@@ -253,4 +269,75 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_credential_types::provider::future;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Hands out credentials expiring `ttl` from now, counting calls.
+    #[derive(Debug)]
+    struct Counting {
+        calls: Arc<AtomicUsize>,
+        ttl: Duration,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            future::ProvideCredentials::ready(Ok(Credentials::new(
+                format!("AKID{n}"),
+                "secret",
+                Some("token".into()),
+                Some(SystemTime::now() + self.ttl),
+                "test",
+            )))
+        }
+    }
+
+    fn resolved(ttl: Duration) -> (ResolvedCredentials, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let p = Counting {
+            calls: calls.clone(),
+            ttl,
+        };
+        (
+            ResolvedCredentials::wrap(SharedCredentialsProvider::new(p), "test".into()),
+            calls,
+        )
+    }
+
+    #[tokio::test]
+    async fn long_lived_temporary_credentials_are_held() {
+        let (r, calls) = resolved(Duration::from_secs(3600));
+        let a = r.credentials().await.unwrap();
+        let b = r.credentials().await.unwrap();
+        assert_eq!(a.access_key_id(), b.access_key_id());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn credentials_near_expiry_are_fetched_again() {
+        let (r, calls) = resolved(Duration::from_secs(120));
+        let a = r.credentials().await.unwrap();
+        let b = r.credentials().await.unwrap();
+        assert_ne!(a.access_key_id(), b.access_key_id());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn expired_credentials_are_an_error_naming_the_source() {
+        let (r, _) = resolved(Duration::ZERO);
+        let e = r.credentials().await.unwrap_err();
+        assert!(
+            e.to_string().contains("expired") && e.to_string().contains("test"),
+            "{e}"
+        );
+    }
 }

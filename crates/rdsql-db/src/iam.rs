@@ -55,18 +55,22 @@ impl IamTokenProvider {
             CredentialSource::Profile(p) => Some(p.clone()),
             _ => None,
         };
-        let (region, region_source) = resolve_region(
+        let mut resolved = resolve_region(
             spec.aws.region.as_deref(),
             &sign_host,
             profile_name.as_deref().map(|p| (p, profile_region.clone())),
             env,
-        )
-        .or_else(|e| match (&source, &profile_region) {
-            // The default chain's profile region, when no profile was named.
-            (CredentialSource::DefaultChain, Some(r)) => Ok((r.clone(), RegionSource::Profile("default".into()))),
-            _ => Err(e),
-        })
-        .map_err(|e| ProviderError {
+        );
+        // With no profile named, the default chain's profile may carry the
+        // region; read the files only when nothing else gave one.
+        if resolved.is_err()
+            && matches!(source, CredentialSource::DefaultChain)
+            && let Some(r) = rdsql_aws::credentials::default_profile_region().await
+        {
+            let name = env("AWS_PROFILE").unwrap_or_else(|| "default".into());
+            resolved = Ok((r, RegionSource::Profile(name)));
+        }
+        let (region, region_source) = resolved.map_err(|e| ProviderError {
             message: e.to_string(),
             hints: vec![
                 "give --aws-region REGION (the database's region, e.g. eu-west-1)".into(),
