@@ -187,6 +187,40 @@ fn iam_profile_static_keys_and_credential_process() {
 }
 
 #[test]
+fn iam_profile_role_chain_through_sts() {
+    let sts = rdsql_testkit::sts::fake_sts();
+    let home = aws_home();
+    let config = home.path().join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[profile role]\nrole_arn = arn:aws:iam::123456789012:role/rds-connect\nsource_profile = dev\nregion = {REGION}\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    for (engine, url, sql, expected) in engines(IAM_USER, "&auth=iam-profile&aws_profile=role") {
+        let o = run(
+            &["query", &url, "--format", "csv", "-c", sql],
+            &[
+                ("HOME", home.path().display().to_string()),
+                ("AWS_ENDPOINT_URL_STS", sts.endpoint.clone()),
+            ],
+        );
+        assert_eq!(who(o.ok()), expected, "{engine}");
+    }
+    let reqs = sts.requests.lock().unwrap();
+    assert_eq!(reqs.len(), 2, "one AssumeRole per process");
+    for (auth, body) in reqs.iter() {
+        assert!(
+            auth.contains(&format!("Credential={STATIC_KEY_ID}/")),
+            "signed with the source profile: {auth}"
+        );
+        assert!(
+            body.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Frds-connect"),
+            "{body}"
+        );
+    }
+}
+
+#[test]
 fn iam_profile_without_a_name_uses_the_default_chain() {
     let home = tempfile::tempdir().unwrap();
     let mut env = static_env();
