@@ -10,6 +10,7 @@ pub mod iam;
 pub mod mariadb;
 pub mod postgres;
 mod process;
+pub mod sso;
 pub mod sts;
 
 pub use certs::{Certs, certs};

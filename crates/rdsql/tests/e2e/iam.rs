@@ -220,6 +220,65 @@ fn iam_profile_role_chain_through_sts() {
     }
 }
 
+/// `~/.aws/sso/cache/<sha1>.json` as AWS CLI v2 writes it after `aws sso login`.
+fn sso_cache_entry(home: &std::path::Path, key: &str, start_url: &str) {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
+    let name: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let dir = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        format!(
+            r#"{{"startUrl": "{start_url}", "region": "us-east-1", "accessToken": "{}", "expiresAt": "2099-01-01T00:00:00Z", "clientId": "cid", "clientSecret": "csecret", "registrationExpiresAt": "2099-01-01T00:00:00Z", "refreshToken": "rtoken"}}"#,
+            rdsql_testkit::sso::ACCESS_TOKEN
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn iam_profile_with_signed_in_sso_profiles_of_both_formats() {
+    let portal = rdsql_testkit::sso::fake_portal();
+    let home = aws_home();
+    let start = "https://rdsql-test.awsapps.com/start";
+    let config = home.path().join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[profile legacy]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = RDSAccess\nregion = {REGION}\n\
+         \n[sso-session corp]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\
+         \n[profile modern]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = RDSAccess\nregion = {REGION}\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    // Cache keys: the start URL for legacy profiles, the session name otherwise.
+    sso_cache_entry(home.path(), start, start);
+    sso_cache_entry(home.path(), "corp", start);
+    for profile in ["legacy", "modern"] {
+        let (_, url, sql, expected) = engines(
+            IAM_USER,
+            &format!("&auth=iam-profile&aws_profile={profile}"),
+        )
+        .remove(0);
+        let o = run(
+            &["query", &url, "--format", "csv", "-c", sql],
+            &[
+                ("HOME", home.path().display().to_string()),
+                ("AWS_ENDPOINT_URL_SSO", portal.endpoint.clone()),
+            ],
+        );
+        assert_eq!(who(o.ok()), expected, "{profile}");
+    }
+    let reqs = portal.requests.lock().unwrap();
+    assert_eq!(reqs.len(), 2);
+    for (target, bearer) in reqs.iter() {
+        assert!(
+            target.contains("role_name=RDSAccess") && target.contains("account_id=123456789012"),
+            "{target}"
+        );
+        assert_eq!(bearer, rdsql_testkit::sso::ACCESS_TOKEN);
+    }
+}
+
 #[test]
 fn iam_profile_without_a_name_uses_the_default_chain() {
     let home = tempfile::tempdir().unwrap();
