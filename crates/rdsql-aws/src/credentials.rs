@@ -27,6 +27,46 @@ pub enum CredentialSource {
     Profile(String),
     /// No profile named: the SDK's default chain (environment variables first).
     DefaultChain,
+    /// `--auth sso`: role credentials from IAM Identity Center.
+    Sso {
+        session: crate::sso::SsoSession,
+        account_id: String,
+        role_name: String,
+        /// The SSO profile's `region` (a fallback for the database's region).
+        profile_region: Option<String>,
+    },
+}
+
+/// Role credentials from the portal, with the cached sign-in refreshed
+/// as needed (RDS spec §3).
+#[derive(Debug)]
+struct SsoRoleProvider {
+    session: crate::sso::SsoSession,
+    account_id: String,
+    role_name: String,
+}
+
+impl ProvideCredentials for SsoRoleProvider {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let tok = crate::sso::login::valid_token(&self.session)
+                .await
+                .map_err(aws_credential_types::provider::error::CredentialsError::not_loaded)?;
+            crate::sso::portal::role_credentials(
+                &self.session,
+                &tok.access(),
+                &self.account_id,
+                &self.role_name,
+            )
+            .await
+            .map_err(aws_credential_types::provider::error::CredentialsError::provider_error)
+        })
+    }
 }
 
 /// Credentials could not be obtained.
@@ -70,7 +110,7 @@ pub async fn default_profile_region() -> Option<String> {
 pub async fn load_profiles() -> Result<aws_config::profile::ProfileSet, String> {
     aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| error_chain(&e))
 }
 
 fn config_paths() -> String {
@@ -165,6 +205,26 @@ impl ResolvedCredentials {
                         format!("{kind} {name} from {}", config_paths()),
                     ),
                     region,
+                ))
+            }
+            CredentialSource::Sso {
+                session,
+                account_id,
+                role_name,
+                profile_region,
+            } => {
+                let description = format!(
+                    "SSO role {role_name} in account {account_id} via {} (SSO region {})",
+                    session.start_url, session.region
+                );
+                let provider = SsoRoleProvider {
+                    session: session.clone(),
+                    account_id: account_id.clone(),
+                    role_name: role_name.clone(),
+                };
+                Ok((
+                    Self::wrap(SharedCredentialsProvider::new(provider), description),
+                    profile_region.clone(),
                 ))
             }
             CredentialSource::DefaultChain => {

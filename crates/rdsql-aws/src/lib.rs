@@ -2,7 +2,9 @@
 //! database auth tokens (RDS spec §1, §2).
 
 pub mod credentials;
+pub mod profiles;
 pub mod region;
+pub mod sso;
 pub mod token;
 
 pub use credentials::{CredentialSource, CredentialsError, ResolvedCredentials};

@@ -53,6 +53,10 @@ impl IamTokenProvider {
                 })?;
         let profile_name = match &source {
             CredentialSource::Profile(p) => Some(p.clone()),
+            CredentialSource::Sso { session, .. } => match &session.selector {
+                rdsql_aws::sso::Selector::Profile(p) => Some(p.clone()),
+                _ => None,
+            },
             _ => None,
         };
         let mut resolved = resolve_region(

@@ -34,6 +34,82 @@ pub enum Command {
     /// Print an IAM auth token (as `aws rds generate-db-auth-token`).
     #[command(disable_help_flag = true)]
     Token(TokenArgs),
+    /// Sign in to AWS SSO / IAM Identity Center and list what it can reach.
+    #[command(subcommand)]
+    Sso(SsoCommand),
+    /// Inspect the local AWS configuration.
+    #[command(subcommand)]
+    Aws(AwsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// List the AWS profiles of ~/.aws/config and ~/.aws/credentials.
+    Profiles {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Sign in (browser) and fill the shared SSO cache (~/.aws/sso/cache).
+    Login(SsoLoginArgs),
+    /// Sign out: end the portal session and delete the cached token.
+    Logout(SsoSelect),
+    /// List the AWS accounts this sign-in can use.
+    Accounts {
+        #[command(flatten)]
+        select: SsoSelect,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the roles of an account this sign-in can use.
+    Roles {
+        #[command(flatten)]
+        select: SsoSelect,
+        /// The account (12 digits).
+        #[arg(long)]
+        account_id: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Which Identity Center sign-in: an SSO profile, an sso-session, or a
+/// custom start URL and region.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SsoSelect {
+    /// An SSO profile of ~/.aws/config (legacy or sso-session format).
+    #[arg(long, visible_alias = "aws-profile")]
+    pub profile: Option<String>,
+    /// An [sso-session NAME] section of ~/.aws/config.
+    #[arg(long)]
+    pub sso_session: Option<String>,
+    /// Custom: the start URL (https://….awsapps.com/start).
+    #[arg(long, requires = "sso_region")]
+    pub sso_start_url: Option<String>,
+    /// Custom: the Identity Center region.
+    #[arg(long)]
+    pub sso_region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    #[command(flatten)]
+    pub select: SsoSelect,
+    /// Use the device code flow (always used for legacy profiles).
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Print the URL (and code) instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub timeout: u64,
 }
 
 /// The flags of `aws rds generate-db-auth-token`, plus connection flags.

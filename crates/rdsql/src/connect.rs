@@ -109,7 +109,7 @@ pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
 
 /// The token provider for an IAM connection (iam-keys, iam-profile).
 pub async fn iam_provider(server: &ServerSpec) -> Result<IamTokenProvider, Failure> {
-    let source = credential_source(server)?;
+    let source = credential_source(server).await?;
     let env = |k: &str| std::env::var(k).ok();
     IamTokenProvider::new(
         server,
@@ -122,22 +122,29 @@ pub async fn iam_provider(server: &ServerSpec) -> Result<IamTokenProvider, Failu
     .map_err(|e| Failure::token(e, server))
 }
 
-fn credential_source(server: &ServerSpec) -> Result<CredentialSource, Failure> {
+async fn credential_source(server: &ServerSpec) -> Result<CredentialSource, Failure> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     match server.auth {
         AuthMethod::IamKeys => {
-            let access_key_id = server.aws.access_key_id.clone().or_else(|| env("AWS_ACCESS_KEY_ID")).ok_or_else(|| {
-                Failure::local(
-                    "--auth iam-keys needs an access key ID",
-                    vec!["give --aws-access-key-id AKIA… (or set AWS_ACCESS_KEY_ID)".into()],
-                )
-            })?;
+            let access_key_id = server
+                .aws
+                .access_key_id
+                .clone()
+                .or_else(|| env("AWS_ACCESS_KEY_ID"))
+                .ok_or_else(|| {
+                    Failure::local(
+                        "--auth iam-keys needs an access key ID",
+                        vec!["give --aws-access-key-id AKIA… (or set AWS_ACCESS_KEY_ID)".into()],
+                    )
+                })?;
             let (secret, session_token) = match env("AWS_SECRET_ACCESS_KEY") {
                 Some(s) => (Secret::new(s), env("AWS_SESSION_TOKEN").map(Secret::new)),
                 None if has_tty() => {
                     let s = prompt(&format!("AWS secret access key for {access_key_id}: "))?;
                     let t = prompt("AWS session token (empty if none): ")?;
-                    let t = env("AWS_SESSION_TOKEN").map(Secret::new).or((!t.is_empty()).then_some(t));
+                    let t = env("AWS_SESSION_TOKEN")
+                        .map(Secret::new)
+                        .or((!t.is_empty()).then_some(t));
                     (s, t)
                 }
                 None => {
@@ -150,17 +157,92 @@ fn credential_source(server: &ServerSpec) -> Result<CredentialSource, Failure> {
                     ));
                 }
             };
-            Ok(CredentialSource::Keys { access_key_id, secret_access_key: secret, session_token })
+            Ok(CredentialSource::Keys {
+                access_key_id,
+                secret_access_key: secret,
+                session_token,
+            })
         }
-        AuthMethod::IamProfile => Ok(match server.aws.profile.clone().or_else(|| env("AWS_PROFILE")) {
-            Some(p) => CredentialSource::Profile(p),
-            None => CredentialSource::DefaultChain,
-        }),
-        AuthMethod::Sso => Err(Failure::local(
-            "--auth sso is not available in this build yet",
-            vec!["sign in with `aws sso login --profile NAME` and use --auth iam-profile --aws-profile NAME meanwhile".into()],
-        )),
+        AuthMethod::IamProfile => Ok(
+            match server.aws.profile.clone().or_else(|| env("AWS_PROFILE")) {
+                Some(p) => CredentialSource::Profile(p),
+                None => CredentialSource::DefaultChain,
+            },
+        ),
+        AuthMethod::Sso => sso_source(server).await,
         AuthMethod::Password => unreachable!("password auth has no AWS credentials"),
+    }
+}
+
+/// `--auth sso`: an SSO profile, or a custom start URL + SSO region; the
+/// account and role from flags or the profile. Signs in first when no
+/// valid token is cached and a terminal is there to do it.
+async fn sso_source(server: &ServerSpec) -> Result<CredentialSource, Failure> {
+    use rdsql_aws::sso::{self, SsoSession};
+    let a = &server.aws;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (session, account, role, profile_region) = match (&a.sso_start_url, &a.sso_region) {
+        (Some(url), Some(region)) => (
+            SsoSession::custom(url, region),
+            a.sso_account_id.clone(),
+            a.sso_role_name.clone(),
+            None,
+        ),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Failure::local(
+                "custom SSO needs both --sso-start-url and --sso-region",
+                vec!["or name an SSO profile with --aws-profile".into()],
+            ));
+        }
+        (None, None) => {
+            let Some(name) = a.profile.clone().or_else(|| env("AWS_PROFILE")) else {
+                return Err(Failure::local(
+                    "--auth sso needs an SSO profile (--aws-profile) or --sso-start-url and --sso-region",
+                    vec!["rdsql aws profiles lists the SSO profiles found".into()],
+                ));
+            };
+            let p = sso::profile_by_name(&name)
+                .await
+                .map_err(crate::signin::config_failure)?;
+            (
+                p.session,
+                a.sso_account_id.clone().or(p.account_id),
+                a.sso_role_name.clone().or(p.role_name),
+                p.region,
+            )
+        }
+    };
+    let (Some(account_id), Some(role_name)) = (account, role) else {
+        return Err(Failure::local(
+            "--auth sso needs an AWS account ID and a role name",
+            vec![
+                "give --sso-account-id ID --sso-role-name NAME (or set sso_account_id / sso_role_name in the profile)".into(),
+                format!("to choose: rdsql sso accounts {0}, then rdsql sso roles --account-id ID {0}", select_flags(&session)),
+            ],
+        ));
+    };
+    if let Err(e) = sso::login::valid_token(&session).await {
+        if !has_tty() {
+            return Err(crate::signin::login_failure(e));
+        }
+        eprintln!("{}; signing in…", e.message);
+        crate::signin::sign_in(&session, &Default::default(), true).await?;
+    }
+    Ok(CredentialSource::Sso {
+        session,
+        account_id,
+        role_name,
+        profile_region,
+    })
+}
+
+fn select_flags(s: &rdsql_aws::sso::SsoSession) -> String {
+    match &s.selector {
+        rdsql_aws::sso::Selector::Profile(p) => format!("--profile {p}"),
+        rdsql_aws::sso::Selector::Session(n) => format!("--sso-session {n}"),
+        rdsql_aws::sso::Selector::Custom => {
+            format!("--sso-start-url {} --sso-region {}", s.start_url, s.region)
+        }
     }
 }
 

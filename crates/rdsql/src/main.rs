@@ -5,6 +5,7 @@ mod commands;
 mod connect;
 mod output;
 mod report;
+mod signin;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ fn main() -> ExitCode {
         match cli.command {
             cli::Command::Query(args) => commands::query::run(args).await,
             cli::Command::Token(args) => commands::token::run(args).await,
+            cli::Command::Sso(cmd) => commands::sso::run(cmd).await,
+            cli::Command::Aws(cmd) => commands::aws::run(cmd).await,
         }
     });
     match result {

@@ -21,13 +21,13 @@ fn temp_env() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run(args: &[&str], env: &[(&'static str, String)]) -> Out {
+pub fn run(args: &[&str], env: &[(&'static str, String)]) -> Out {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     rdsql_env(args, &env, None)
 }
 
 /// (label, URL for `user` with `params`, SQL returning the current user, expected value)
-fn engines(user: &str, params: &str) -> Vec<(&'static str, String, &'static str, String)> {
+pub fn engines(user: &str, params: &str) -> Vec<(&'static str, String, &'static str, String)> {
     let ca = ca();
     vec![
         (
@@ -51,7 +51,7 @@ fn engines(user: &str, params: &str) -> Vec<(&'static str, String, &'static str,
     ]
 }
 
-fn who(out: &Out) -> String {
+pub fn who(out: &Out) -> String {
     out.stdout.lines().nth(1).unwrap_or_default().to_string()
 }
 
@@ -109,7 +109,7 @@ fn iam_keys_with_and_without_session_token() {
 
 /// A temporary HOME with ~/.aws/{credentials,config}: static keys and a
 /// credential_process profile.
-fn aws_home() -> tempfile::TempDir {
+pub fn aws_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let aws = home.path().join(".aws");
     std::fs::create_dir_all(&aws).unwrap();
@@ -221,7 +221,7 @@ fn iam_profile_role_chain_through_sts() {
 }
 
 /// `~/.aws/sso/cache/<sha1>.json` as AWS CLI v2 writes it after `aws sso login`.
-fn sso_cache_entry(home: &std::path::Path, key: &str, start_url: &str) {
+pub fn sso_cache_entry(home: &std::path::Path, key: &str, start_url: &str) {
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
     let name: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
@@ -239,7 +239,7 @@ fn sso_cache_entry(home: &std::path::Path, key: &str, start_url: &str) {
 
 #[test]
 fn iam_profile_with_signed_in_sso_profiles_of_both_formats() {
-    let portal = rdsql_testkit::sso::fake_portal();
+    let portal = rdsql_testkit::sso::FakeSso::start();
     let home = aws_home();
     let start = "https://rdsql-test.awsapps.com/start";
     let config = home.path().join(".aws/config");
@@ -268,15 +268,12 @@ fn iam_profile_with_signed_in_sso_profiles_of_both_formats() {
         );
         assert_eq!(who(o.ok()), expected, "{profile}");
     }
-    let reqs = portal.requests.lock().unwrap();
-    assert_eq!(reqs.len(), 2);
-    for (target, bearer) in reqs.iter() {
-        assert!(
-            target.contains("role_name=RDSAccess") && target.contains("account_id=123456789012"),
-            "{target}"
-        );
-        assert_eq!(bearer, rdsql_testkit::sso::ACCESS_TOKEN);
-    }
+    let roles: Vec<String> = portal
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("role "))
+        .collect();
+    assert_eq!(roles, vec!["role 123456789012 RDSAccess"; 2]);
 }
 
 #[test]

@@ -6,3 +6,4 @@ mod iam;
 mod mariadb;
 mod postgres;
 mod sqlite;
+mod sso;
