@@ -146,6 +146,22 @@ pub struct TokenArgs {
     /// Access key ID for --auth iam-keys (secret from AWS_SECRET_ACCESS_KEY or a prompt).
     #[arg(long)]
     pub aws_access_key_id: Option<String>,
+
+    /// Custom SSO start URL (with --auth sso).
+    #[arg(long)]
+    pub sso_start_url: Option<String>,
+
+    /// Custom SSO region (with --auth sso).
+    #[arg(long)]
+    pub sso_region: Option<String>,
+
+    /// AWS account ID for --auth sso.
+    #[arg(long)]
+    pub sso_account_id: Option<String>,
+
+    /// Role name for --auth sso.
+    #[arg(long)]
+    pub sso_role_name: Option<String>,
 }
 
 /// Output formats of result sets.

@@ -82,9 +82,23 @@ pub fn parse_time(s: &str) -> Option<SystemTime> {
         Some(rest) => format!("{}Z", rest.trim_end()),
         None => s.to_string(),
     };
-    DateTime::from_str(&norm, Format::DateTime)
-        .ok()
-        .and_then(|d| SystemTime::try_from(d).ok())
+    // A numeric offset (+01:00): parse as UTC, then shift.
+    let b = norm.as_bytes();
+    let (base, offset) =
+        if b.len() > 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':' {
+            let sign: i64 = if b[b.len() - 6] == b'+' { 1 } else { -1 };
+            let h: i64 = norm[norm.len() - 5..norm.len() - 3].parse().ok()?;
+            let m: i64 = norm[norm.len() - 2..].parse().ok()?;
+            (
+                format!("{}Z", &norm[..norm.len() - 6]),
+                sign * (h * 3600 + m * 60),
+            )
+        } else {
+            (norm, 0)
+        };
+    let t = DateTime::from_str(&base, Format::DateTime).ok()?;
+    let secs = u64::try_from(t.secs() - offset).ok()?;
+    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }
 
 /// Formats as `2026-11-28T12:00:00Z`.

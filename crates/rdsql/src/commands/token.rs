@@ -21,6 +21,10 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
         aws_region: args.region,
         aws_profile: args.profile,
         aws_access_key_id: args.aws_access_key_id,
+        sso_start_url: args.sso_start_url,
+        sso_region: args.sso_region,
+        sso_account_id: args.sso_account_id,
+        sso_role_name: args.sso_role_name,
         ..Default::default()
     };
     if !has_url && (conn.host.is_none() || conn.port.is_none() || conn.user.is_none()) {
@@ -35,7 +39,7 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
     };
     if !server.auth.uses_token() || server.engine == Engine::Sqlite {
         return Err(Failure::local(
-            "rdsql token signs IAM tokens: use --auth iam-keys or iam-profile",
+            "rdsql token signs IAM tokens: use --auth iam-keys, iam-profile or sso",
             vec![],
         ));
     }

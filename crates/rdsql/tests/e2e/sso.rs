@@ -425,3 +425,83 @@ fn aws_profiles_lists_and_classifies_and_sees_edits() {
         o.stderr
     );
 }
+
+#[test]
+fn token_command_with_auth_sso() {
+    let w = World::new();
+    w.write_cli_cache("corp", 3600, 86400, false);
+    let o = w.rdsql(&[
+        "token",
+        "--auth",
+        "sso",
+        "--profile",
+        "modern",
+        "--hostname",
+        "db.x.eu-west-1.rds.amazonaws.com",
+        "--port",
+        "5432",
+        "--username",
+        "app",
+    ]);
+    let t = o.ok().stdout.trim_end().to_string();
+    assert!(
+        t.contains(&format!("X-Amz-Credential={TEMP_KEY_ID}%2F"))
+            && t.contains("X-Amz-Security-Token="),
+        "{t}"
+    );
+}
+
+#[test]
+fn concurrent_refreshes_never_corrupt_the_cache() {
+    let w = World::new();
+    w.write_cli_cache("corp", 300, 86400, false);
+    let env = w.env();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let env = env.clone();
+            std::thread::spawn(move || run(&["sso", "accounts", "--profile", "modern"], &env))
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap().ok();
+    }
+    let tok = w.cached("corp").expect("a whole, valid cache file");
+    assert!(
+        tok.expires().unwrap()
+            > std::time::SystemTime::now() + std::time::Duration::from_secs(1800)
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(w.cache_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn ctrl_c_cancels_a_sign_in_cleanly() {
+    let w = World::new();
+    w.fake.set(|k| k.never_approve = true);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rdsql"));
+    cmd.args(["sso", "login", "--profile", "modern"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in w.env() {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    // Wait until it is waiting for the browser.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !w.fake.log().iter().any(|l| l.starts_with("GET /authorize"))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("SSO sign-in cancelled"), "{stderr}");
+    assert!(w.cached("corp").is_none());
+}
