@@ -29,6 +29,8 @@ pub struct ConnectOptions {
     pub sso_role_name: Option<String>,
     pub iam_host: Option<String>,
     pub iam_port: Option<u16>,
+    /// From a saved connection's secret store only (never a URL or flag).
+    pub aws_secret_access_key: Option<Secret>,
 }
 
 /// The names accepted as URL query parameters.
@@ -76,6 +78,7 @@ impl ConnectOptions {
             sso_role_name: self.sso_role_name.or(other.sso_role_name),
             iam_host: self.iam_host.or(other.iam_host),
             iam_port: self.iam_port.or(other.iam_port),
+            aws_secret_access_key: self.aws_secret_access_key.or(other.aws_secret_access_key),
         }
     }
 

@@ -176,6 +176,8 @@ pub struct AwsSettings {
     /// Host the IAM token is signed for, when it differs from `host` (tunnels).
     pub iam_host: Option<String>,
     pub iam_port: Option<u16>,
+    /// A saved secret access key for `iam-keys`.
+    pub secret_access_key: Option<Secret>,
 }
 
 /// Where TLS trust comes from.
@@ -366,6 +368,7 @@ impl ConnectionSpec {
                 sso_role_name: opts.sso_role_name,
                 iam_host: opts.iam_host,
                 iam_port: opts.iam_port,
+                secret_access_key: opts.aws_secret_access_key,
             },
         }))
     }

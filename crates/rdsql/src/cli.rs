@@ -40,6 +40,54 @@ pub enum Command {
     /// Inspect the local AWS configuration.
     #[command(subcommand)]
     Aws(AwsCommand),
+    /// Saved connections (fields in a TOML file, secrets in the OS keyring).
+    #[command(subcommand)]
+    Conn(ConnCommand),
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
+pub enum ConnCommand {
+    /// Save a connection: NAME, then a URL and/or connection flags.
+    #[command(disable_help_flag = true)]
+    Add(ConnSaveArgs),
+    /// List saved connections.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one saved connection (never its secret).
+    Show {
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change fields of a saved connection (flags given replace values).
+    #[command(disable_help_flag = true)]
+    Edit(ConnSaveArgs),
+    /// Delete a saved connection and its secret.
+    Rm { name: String },
+    /// Connect, run a trivial query, report timing, TLS and auth.
+    Test { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ConnSaveArgs {
+    /// The connection's name (letters, digits, '-', '_', '.').
+    pub name: String,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    /// Read the secret (password, or secret access key for iam-keys) from stdin.
+    #[arg(long)]
+    pub secret_stdin: bool,
+
+    /// Where the secret goes: keyring (default when reachable), file (0600), or prompt (not stored).
+    #[arg(long, value_name = "STORE")]
+    pub secret_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

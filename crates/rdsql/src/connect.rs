@@ -18,17 +18,63 @@ pub fn resolve(args: &ConnArgs) -> Result<ConnectionSpec, Failure> {
     let flags = flag_options(args)?;
     let url = match &args.conn {
         Some(c) if c.contains(':') => rdsql_db::url::parse_url(c).map_err(Failure::spec)?,
-        Some(name) => {
-            return Err(Failure::local(
-                format!("{name:?} is not a URL, and saved connections are not available yet"),
-                vec![
-                    "give a URL such as postgres://user@host:5432/db, mysql://user@host/db or sqlite:file.db".into(),
-                ],
-            ));
-        }
+        Some(name) => saved_options(name)?,
         None => ConnectOptions::default(),
     };
     ConnectionSpec::resolve(flags.or(url), &|k| std::env::var(k).ok()).map_err(Failure::spec)
+}
+
+/// A saved connection's fields and secret as options.
+fn saved_options(name: &str) -> Result<ConnectOptions, Failure> {
+    use crate::commands::conn::{config_failure, dir, store_of};
+    use rdsql_config::{ConnectionsFile, SecretKind};
+    let d = dir()?;
+    let file = ConnectionsFile::load(&d).map_err(config_failure)?;
+    let s = file.get(name).map_err(|e| {
+        let mut f = config_failure(e);
+        f.causes.push("a connection is a saved name or a URL such as postgres://user@host:5432/db, mysql://user@host/db or sqlite:file.db".into());
+        f
+    })?;
+    let mut o = ConnectOptions::default();
+    let mut set = |k: &str, v: &Option<String>| -> Result<(), Failure> {
+        if let Some(v) = v {
+            o.set(k, v).map_err(|why| {
+                Failure::local(format!("saved connection {name:?}: bad {k}: {why}"), vec![])
+            })?;
+        }
+        Ok(())
+    };
+    for (k, v) in [
+        ("engine", &s.engine),
+        ("host", &s.host),
+        ("user", &s.user),
+        ("dbname", &s.dbname),
+        ("auth", &s.auth),
+        ("sslmode", &s.sslmode),
+        ("sslrootcert", &s.sslrootcert),
+        ("aws_region", &s.aws_region),
+        ("aws_profile", &s.aws_profile),
+        ("aws_access_key_id", &s.aws_access_key_id),
+        ("sso_start_url", &s.sso_start_url),
+        ("sso_region", &s.sso_region),
+        ("sso_account_id", &s.sso_account_id),
+        ("sso_role_name", &s.sso_role_name),
+        ("iam_host", &s.iam_host),
+    ] {
+        set(k, v)?;
+    }
+    o.port = s.port;
+    o.iam_port = s.iam_port;
+    o.connect_timeout = s.connect_timeout;
+    if let Some(store) = store_of(s, &d) {
+        o.password = store
+            .get(name, SecretKind::Password)
+            .map_err(config_failure)?;
+        o.aws_secret_access_key = store
+            .get(name, SecretKind::AwsSecretAccessKey)
+            .map_err(config_failure)?;
+    }
+    Ok(o)
 }
 
 fn flag_options(a: &ConnArgs) -> Result<ConnectOptions, Failure> {
@@ -69,6 +115,7 @@ fn flag_options(a: &ConnArgs) -> Result<ConnectOptions, Failure> {
         sso_role_name: a.sso_role_name.clone(),
         iam_host: a.iam_host.clone(),
         iam_port: a.iam_port,
+        aws_secret_access_key: None,
     })
 }
 
@@ -137,8 +184,11 @@ async fn credential_source(server: &ServerSpec) -> Result<CredentialSource, Fail
                         vec!["give --aws-access-key-id AKIA… (or set AWS_ACCESS_KEY_ID)".into()],
                     )
                 })?;
-            let (secret, session_token) = match env("AWS_SECRET_ACCESS_KEY") {
-                Some(s) => (Secret::new(s), env("AWS_SESSION_TOKEN").map(Secret::new)),
+            let saved = server.aws.secret_access_key.clone();
+            let (secret, session_token) = match saved
+                .or_else(|| env("AWS_SECRET_ACCESS_KEY").map(Secret::new))
+            {
+                Some(s) => (s, env("AWS_SESSION_TOKEN").map(Secret::new)),
                 None if has_tty() => {
                     let s = prompt(&format!("AWS secret access key for {access_key_id}: "))?;
                     let t = prompt("AWS session token (empty if none): ")?;

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             cli::Command::Token(args) => commands::token::run(args).await,
             cli::Command::Sso(cmd) => commands::sso::run(cmd).await,
             cli::Command::Aws(cmd) => commands::aws::run(cmd).await,
+            cli::Command::Conn(cmd) => commands::conn::run(cmd).await,
         }
     });
     match result {

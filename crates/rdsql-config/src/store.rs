@@ -1,0 +1,285 @@
+//! `connections.toml`: the non-secret fields of saved connections.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// One saved connection; every field of the four auth methods, no secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedConnection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dbname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sslmode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sslrootcert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_access_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_start_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_role_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iam_port: Option<u16>,
+    /// Where the secret is: "keyring", "file", "prompt", or absent (none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsFile {
+    #[serde(default)]
+    pub connections: BTreeMap<String, SavedConnection>,
+}
+
+/// A problem with the config files (never contains a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no config directory: set HOME or RDSQL_CONFIG_DIR")]
+    NoDir,
+    #[error("{path}:{line}:{column}: {message}")]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no saved connection named {name:?}{}", if .known.is_empty() { String::new() } else { format!("; saved: {}", .known.join(", ")) })]
+    Unknown { name: String, known: Vec<String> },
+    #[error("a saved connection named {0:?} exists already (use rdsql conn edit)")]
+    Exists(String),
+    #[error("the name {0:?} is not allowed: use letters, digits, '-', '_' and '.'")]
+    BadName(String),
+    #[error("the secret store failed: {0}")]
+    Secret(String),
+}
+
+/// Parses TOML text, mapping errors to line and column.
+pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(span) => {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before
+                    .rsplit('\n')
+                    .next()
+                    .map(|l| l.chars().count())
+                    .unwrap_or(0)
+                    + 1;
+                (line, column)
+            }
+            None => (0, 0),
+        };
+        ConfigError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_string(),
+        }
+    })
+}
+
+/// Writes `bytes` to `path` atomically with `mode`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ConfigError> {
+    let werr = |source| ConfigError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(werr)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    let r = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(werr(e));
+    }
+    Ok(())
+}
+
+/// Holds an exclusive `flock` on `<dir>/.lock` while alive.
+pub struct Lock(#[allow(dead_code)] std::fs::File); // held for its flock
+
+impl Lock {
+    /// Waits for the lock of the config directory.
+    pub fn acquire(dir: &Path) -> Result<Lock, ConfigError> {
+        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(".lock");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|source| ConfigError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a file descriptor we own.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(ConfigError::Write {
+                path,
+                source: std::io::Error::last_os_error(),
+            });
+        }
+        Ok(Lock(f))
+    }
+}
+
+impl ConnectionsFile {
+    /// The file's path in `dir`.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join("connections.toml")
+    }
+
+    /// Reads the file (empty if absent).
+    pub fn load(dir: &Path) -> Result<ConnectionsFile, ConfigError> {
+        let path = Self::path(dir);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => parse(&path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConnectionsFile::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    /// Writes the file atomically (0600: it names hosts and users).
+    pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Write {
+            path: Self::path(dir),
+            source: std::io::Error::other(e),
+        })?;
+        let header =
+            "# rdsql saved connections. Secrets are not stored here (see `rdsql conn show`).\n";
+        write_atomic(
+            &Self::path(dir),
+            format!("{header}{text}").as_bytes(),
+            0o600,
+        )
+    }
+
+    /// Loads, applies `f`, saves — all under the directory lock. A
+    /// malformed file fails before anything is written.
+    pub fn update<T>(
+        dir: &Path,
+        f: impl FnOnce(&mut ConnectionsFile) -> Result<T, ConfigError>,
+    ) -> Result<T, ConfigError> {
+        let _lock = Lock::acquire(dir)?;
+        let mut file = Self::load(dir)?;
+        let out = f(&mut file)?;
+        file.save(dir)?;
+        Ok(out)
+    }
+
+    /// One connection by name.
+    pub fn get(&self, name: &str) -> Result<&SavedConnection, ConfigError> {
+        self.connections
+            .get(name)
+            .ok_or_else(|| ConfigError::Unknown {
+                name: name.to_string(),
+                known: self.connections.keys().cloned().collect(),
+            })
+    }
+}
+
+/// Names are file- and URL-safe.
+pub fn check_name(name: &str) -> Result<(), ConfigError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::BadName(name.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_malformed_position() {
+        let dir = tempfile::tempdir().unwrap();
+        ConnectionsFile::update(dir.path(), |f| {
+            f.connections.insert(
+                "prod".into(),
+                SavedConnection {
+                    engine: Some("postgres".into()),
+                    port: Some(5432),
+                    ..Default::default()
+                },
+            );
+            Ok(())
+        })
+        .unwrap();
+        let f = ConnectionsFile::load(dir.path()).unwrap();
+        assert_eq!(f.get("prod").unwrap().port, Some(5432));
+        assert!(matches!(f.get("nope"), Err(ConfigError::Unknown { .. })));
+        std::fs::write(
+            ConnectionsFile::path(dir.path()),
+            "[connections.a]\nport = \"x\"\n",
+        )
+        .unwrap();
+        let e = ConnectionsFile::load(dir.path()).unwrap_err();
+        match e {
+            ConfigError::Malformed { line, column, .. } => assert_eq!((line, column), (2, 8)),
+            other => panic!("{other}"),
+        }
+    }
+}
