@@ -7,3 +7,4 @@ mod mariadb;
 mod postgres;
 mod sqlite;
 mod sso;
+mod conn;
