@@ -144,6 +144,10 @@ impl PasswordProvider for IamTokenProvider {
         true
     }
 
+    fn token_issued_at(&self) -> Option<SystemTime> {
+        self.issued_at()
+    }
+
     fn describe(&self) -> String {
         let r = &self.request;
         let host = if r.host.contains(':') {

@@ -20,6 +20,10 @@ pub trait PasswordProvider: Send + Sync {
     }
     /// Where the password comes from, for messages ("password from PGPASSWORD").
     fn describe(&self) -> String;
+    /// When the IAM token in use was signed (for `\conninfo`); None for passwords.
+    fn token_issued_at(&self) -> Option<std::time::SystemTime> {
+        None
+    }
 }
 
 /// A fixed password (typed, from a variable, from the URL).

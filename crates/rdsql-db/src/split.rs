@@ -191,3 +191,124 @@ mod tests {
         );
     }
 }
+
+/// True when `sql` holds at least one statement and ends with a top-level
+/// `;` (only whitespace and comments after it): the shell runs it then.
+/// Unterminated quotes, dollar quotes and block comments keep it open.
+pub fn is_complete(sql: &str, engine: Engine) -> bool {
+    let mysql = engine.is_mysql_family();
+    let b = sql.as_bytes();
+    let mut i = 0;
+    let mut last_semicolon_done = false;
+    let mut any_code = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' | b'`' => {
+                let backslash = mysql && c != b'`'
+                    || (c == b'\''
+                        && i > 0
+                        && matches!(b[i - 1], b'E' | b'e')
+                        && (i < 2 || !is_ident(b[i - 2])));
+                let end = skip_quoted(b, i, c, backslash);
+                if end >= b.len()
+                    && !(end == b.len()
+                        && b.len() > i + 1
+                        && b[b.len() - 1] == c
+                        && closes(b, i, c, backslash))
+                {
+                    return false;
+                }
+                i = end;
+                any_code = true;
+                last_semicolon_done = false;
+                continue;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i = skip_line(b, i);
+                continue;
+            }
+            b'#' if mysql => {
+                i = skip_line(b, i);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = skip_block_comment(b, i, !mysql);
+                if end >= b.len() && !sql.ends_with("*/") {
+                    return false;
+                }
+                i = end;
+                continue;
+            }
+            b'$' if !mysql && (i == 0 || !is_ident(b[i - 1])) => {
+                if let Some(end) = skip_dollar(b, i) {
+                    let tag_len = b[i + 1..].iter().position(|&x| x == b'$').unwrap_or(0) + 2;
+                    let closed = end >= i + 2 * tag_len
+                        && &b[end - tag_len..end] == &b[i..i + tag_len]
+                        && end - i >= 2 * tag_len;
+                    if !closed {
+                        return false;
+                    }
+                    i = end;
+                    any_code = true;
+                    last_semicolon_done = false;
+                    continue;
+                }
+                any_code = true;
+                last_semicolon_done = false;
+            }
+            b';' => last_semicolon_done = any_code,
+            c if !c.is_ascii_whitespace() => {
+                any_code = true;
+                last_semicolon_done = false;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    last_semicolon_done
+}
+
+/// Whether the quote opened at `start` is closed by the last byte.
+fn closes(b: &[u8], start: usize, q: u8, backslash: bool) -> bool {
+    let mut i = start + 1;
+    while i < b.len() {
+        if backslash && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            return i == b.len() - 1;
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod complete_tests {
+    use super::*;
+
+    #[test]
+    fn completeness() {
+        let pg = Engine::Postgres;
+        assert!(is_complete("select 1;", pg));
+        assert!(is_complete("select 1;  -- done\n", pg));
+        assert!(!is_complete("select 1", pg));
+        assert!(!is_complete("select 'a;", pg));
+        assert!(is_complete("select 'a;';", pg));
+        assert!(!is_complete("select $$ a; ", pg));
+        assert!(is_complete("select $$ a; $$;", pg));
+        assert!(!is_complete("/* ; ", pg));
+        assert!(is_complete("/* x */ select 1;", pg));
+        assert!(!is_complete(";", pg));
+        assert!(!is_complete("select 1; select 2", pg));
+        assert!(is_complete("select 'it''s';", pg));
+        assert!(!is_complete("select 'a\\';", Engine::Mysql));
+        assert!(is_complete("select 1; # c\n", Engine::Mysql));
+    }
+}

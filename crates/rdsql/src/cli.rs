@@ -31,6 +31,9 @@ pub enum Command {
     /// Run SQL statements and print their results.
     #[command(disable_help_flag = true)]
     Query(QueryArgs),
+    /// Interactive SQL shell (also: rdsql CONN).
+    #[command(disable_help_flag = true)]
+    Shell(ConnArgs),
     /// Print an IAM auth token (as `aws rds generate-db-auth-token`).
     #[command(disable_help_flag = true)]
     Token(TokenArgs),

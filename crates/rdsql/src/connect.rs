@@ -121,22 +121,34 @@ fn flag_options(a: &ConnArgs) -> Result<ConnectOptions, Failure> {
 
 /// Opens the connection the spec describes.
 pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
+    open_session(spec).await.map(|(c, _)| c)
+}
+
+/// Opens the connection and returns the password provider that worked, so
+/// a shell can reconnect (with a fresh token) and cancel with it.
+pub async fn open_session(
+    spec: &ConnectionSpec,
+) -> Result<(Connection, Arc<dyn PasswordProvider>), Failure> {
     let ConnectionSpec::Server(server) = spec else {
-        return Connection::connect(spec, &StaticPassword::new(Secret::default(), "none"))
+        let p: Arc<dyn PasswordProvider> = Arc::new(StaticPassword::new(Secret::default(), "none"));
+        let c = Connection::connect(spec, p.as_ref())
             .await
-            .map_err(|e| Failure::connect(e, None));
+            .map_err(|e| Failure::connect(e, None))?;
+        return Ok((c, p));
     };
     if server.auth.uses_token() {
-        let provider = iam_provider(server).await?;
-        return Connection::connect(spec, &provider)
+        let provider: Arc<dyn PasswordProvider> = Arc::new(iam_provider(server).await?);
+        let c = Connection::connect(spec, provider.as_ref())
             .await
-            .map_err(|e| Failure::connect(e, Some(provider.describe())));
+            .map_err(|e| Failure::connect(e, Some(provider.describe())))?;
+        return Ok((c, provider));
     }
-    let (provider, given) = match &server.password {
-        Some(p) => (StaticPassword::new(p.clone(), password_source()), true),
-        None => (StaticPassword::new(Secret::default(), "no password"), false),
+    let given = server.password.is_some();
+    let provider: Arc<dyn PasswordProvider> = match &server.password {
+        Some(p) => Arc::new(StaticPassword::new(p.clone(), password_source())),
+        None => Arc::new(StaticPassword::new(Secret::default(), "no password")),
     };
-    match Connection::connect(spec, &provider).await {
+    match Connection::connect(spec, provider.as_ref()).await {
         // As psql does: only when the server wants a password that nothing
         // gave, ask on the terminal and try once more.
         Err(e) if !given && wants_password(&e.failure) && has_tty() => {
@@ -144,13 +156,15 @@ pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
             let typed = rpassword::prompt_password(prompt).map_err(|err| {
                 Failure::local(format!("could not read the password: {err}"), vec![])
             })?;
-            let provider = StaticPassword::new(Secret::new(typed), "typed password");
-            Connection::connect(spec, &provider)
+            let provider: Arc<dyn PasswordProvider> =
+                Arc::new(StaticPassword::new(Secret::new(typed), "typed password"));
+            let c = Connection::connect(spec, provider.as_ref())
                 .await
-                .map_err(|e| Failure::connect(e, Some(provider.describe())))
+                .map_err(|e| Failure::connect(e, Some(provider.describe())))?;
+            Ok((c, provider))
         }
         Err(e) => Err(Failure::connect(e, Some(provider.describe()))),
-        Ok(c) => Ok(c),
+        Ok(c) => Ok((c, provider)),
     }
 }
 

@@ -11,7 +11,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(shell_by_default(std::env::args_os().collect()));
     init_tracing(cli.verbose);
     rdsql_db::tls::install_default_provider();
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         match cli.command {
             cli::Command::Query(args) => commands::query::run(args).await,
+            cli::Command::Shell(args) => commands::shell::run(args).await,
             cli::Command::Token(args) => commands::token::run(args).await,
             cli::Command::Sso(cmd) => commands::sso::run(cmd).await,
             cli::Command::Aws(cmd) => commands::aws::run(cmd).await,
@@ -40,6 +41,17 @@ fn main() -> ExitCode {
             ExitCode::from(f.exit_code as u8)
         }
     }
+}
+
+/// `rdsql CONN …` means `rdsql shell CONN …`.
+fn shell_by_default(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const COMMANDS: &[&str] = &["query", "shell", "token", "sso", "aws", "conn", "help"];
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        if !first.starts_with('-') && !COMMANDS.contains(&first) {
+            args.insert(1, "shell".into());
+        }
+    }
+    args
 }
 
 /// Traces go to stderr; only rdsql's own crates log (dependencies could

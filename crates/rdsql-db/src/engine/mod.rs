@@ -115,6 +115,107 @@ impl Connection {
     }
 }
 
+/// Cancels the statement running on a connection, from outside it.
+pub enum Canceller {
+    Postgres(tokio_postgres::CancelToken),
+    Mysql(u32),
+    None,
+}
+
+impl Connection {
+    /// A handle that can cancel this connection's running statement.
+    pub fn canceller(&self) -> Canceller {
+        match self {
+            Connection::Postgres(c) => Canceller::Postgres(c.client().cancel_token()),
+            Connection::Mysql(c) => c
+                .connection_id()
+                .map(Canceller::Mysql)
+                .unwrap_or(Canceller::None),
+            Connection::Sqlite(_) => Canceller::None,
+        }
+    }
+
+    /// True when the server side is known to be gone (PostgreSQL only;
+    /// MySQL finds out at the next statement).
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Connection::Postgres(c) => c.client().is_closed(),
+            _ => false,
+        }
+    }
+
+    /// Checks that the server still answers (MySQL `COM_PING`; PostgreSQL
+    /// and SQLite use what the driver already knows).
+    pub async fn alive(&mut self) -> bool {
+        match self {
+            Connection::Postgres(c) => !c.client().is_closed(),
+            Connection::Mysql(c) => c.ping().await,
+            Connection::Sqlite(_) => true,
+        }
+    }
+
+    /// Closes politely.
+    pub async fn close(self) {
+        if let Connection::Mysql(mut m) = self {
+            m.close().await;
+        }
+    }
+}
+
+impl Canceller {
+    /// PostgreSQL: a cancel request; MySQL: `KILL QUERY` on a side
+    /// connection opened with the same spec and password provider.
+    pub async fn cancel(
+        &self,
+        spec: &ConnectionSpec,
+        password: &dyn PasswordProvider,
+    ) -> Result<(), String> {
+        match (self, spec) {
+            (Canceller::Postgres(token), ConnectionSpec::Server(s)) => {
+                let mode = if s.sslmode == crate::SslMode::Disable {
+                    crate::SslMode::Require
+                } else {
+                    s.sslmode
+                };
+                let config = crate::tls::client_config(mode, &s.roots)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("no TLS config")?;
+                token
+                    .cancel_query(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            (Canceller::Mysql(id), _) => {
+                let mut side = Connection::connect(spec, password)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                struct Discard;
+                impl ResultSink for Discard {
+                    fn begin_result(&mut self, _: &[String]) -> std::io::Result<()> {
+                        Ok(())
+                    }
+                    fn row(&mut self, _: &[Option<&[u8]>]) -> std::io::Result<()> {
+                        Ok(())
+                    }
+                    fn end_result(&mut self, _: u64) -> std::io::Result<()> {
+                        Ok(())
+                    }
+                    fn command_complete(&mut self, _: u64) -> std::io::Result<()> {
+                        Ok(())
+                    }
+                }
+                let r = side
+                    .run(&format!("KILL QUERY {id}"), &mut Discard)
+                    .await
+                    .map_err(|e| e.to_string());
+                side.close().await;
+                r
+            }
+            _ => Err("this connection cannot cancel statements".into()),
+        }
+    }
+}
+
 /// The message-safe description of a server spec.
 pub fn target(s: &ServerSpec) -> Target {
     Target {

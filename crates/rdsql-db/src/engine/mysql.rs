@@ -159,6 +159,14 @@ impl MyConnection {
         self.conn.as_ref().map(|c| c.id())
     }
 
+    /// `COM_PING`: false when the server is gone.
+    pub async fn ping(&mut self) -> bool {
+        match self.conn.as_mut() {
+            Some(c) => c.ping().await.is_ok(),
+            None => false,
+        }
+    }
+
     /// Closes the session politely.
     pub async fn close(&mut self) {
         if let Some(c) = self.conn.take() {

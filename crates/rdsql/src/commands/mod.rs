@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub mod aws;
+mod catalog;
 pub mod conn;
 pub mod query;
+pub mod shell;
 pub mod sso;
 pub mod token;

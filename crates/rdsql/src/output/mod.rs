@@ -3,8 +3,11 @@
 
 mod csv;
 mod json;
+pub mod pager;
 mod table;
 mod tsv;
+
+pub use table::TableOptions;
 
 use crate::cli::Format;
 use rdsql_db::ResultSink;
@@ -36,8 +39,18 @@ pub fn sink<'a>(
     out: Box<dyn Write + 'a>,
     status: Status,
 ) -> Box<dyn ResultSink + 'a> {
+    sink_with(format, out, status, TableOptions::default())
+}
+
+/// As [`sink`], with table settings (the shell's `\x` and width).
+pub fn sink_with<'a>(
+    format: Format,
+    out: Box<dyn Write + 'a>,
+    status: Status,
+    table: TableOptions,
+) -> Box<dyn ResultSink + 'a> {
     match format {
-        Format::Table => Box::new(table::TableWriter::new(out, status)),
+        Format::Table => Box::new(table::TableWriter::with_options(out, status, table)),
         Format::Csv => Box::new(csv::CsvWriter::new(out, status)),
         Format::Tsv => Box::new(tsv::TsvWriter::new(out, status)),
         Format::Json => Box::new(json::JsonWriter::new(out, status, false)),

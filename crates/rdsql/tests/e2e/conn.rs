@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use rdsql_testkit::iam::*;
-use rdsql_testkit::{postgres, PASSWORD};
+use rdsql_testkit::{PASSWORD, postgres};
 use std::os::unix::fs::PermissionsExt;
 
 struct Cfg {
@@ -12,10 +12,15 @@ struct Cfg {
 
 impl Cfg {
     fn new() -> Cfg {
-        Cfg { dir: tempfile::tempdir().unwrap() }
+        Cfg {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn env(&self) -> Vec<(&'static str, String)> {
-        vec![("RDSQL_CONFIG_DIR", self.dir.path().display().to_string()), ("RDSQL_SECRET_STORE", "file".into())]
+        vec![
+            ("RDSQL_CONFIG_DIR", self.dir.path().display().to_string()),
+            ("RDSQL_SECRET_STORE", "file".into()),
+        ]
     }
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
         let env = self.env();
@@ -26,7 +31,11 @@ impl Cfg {
         std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
     }
     fn mode(&self, name: &str) -> u32 {
-        std::fs::metadata(self.dir.path().join(name)).unwrap().permissions().mode() & 0o777
+        std::fs::metadata(self.dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
     }
 }
 
@@ -34,37 +43,89 @@ impl Cfg {
 fn crud_with_file_secrets_and_use_by_name() {
     let c = Cfg::new();
     let pg = postgres();
-    let url = format!("postgres://rdsql_scram@127.0.0.1:{}/rdsql?sslmode=verify-full&sslrootcert={}", pg.port, ca());
-    c.run(&["conn", "add", "pg", &url, "--secret-stdin"], Some(&format!("{PASSWORD}\n"))).ok();
+    let url = format!(
+        "postgres://rdsql_scram@127.0.0.1:{}/rdsql?sslmode=verify-full&sslrootcert={}",
+        pg.port,
+        ca()
+    );
+    c.run(
+        &["conn", "add", "pg", &url, "--secret-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .ok();
     // The TOML never holds the secret; the secrets file is 0600.
     let toml = c.file("connections.toml");
-    assert!(toml.contains("[connections.pg]") && toml.contains("sslmode = \"verify-full\""), "{toml}");
+    assert!(
+        toml.contains("[connections.pg]") && toml.contains("sslmode = \"verify-full\""),
+        "{toml}"
+    );
     assert!(!toml.contains(PASSWORD), "{toml}");
     assert!(c.file("secrets.toml").contains(PASSWORD));
     assert_eq!(c.mode("secrets.toml"), 0o600);
     assert_eq!(c.mode("connections.toml"), 0o600);
 
     let o = c.run(&["conn", "list"], None);
-    assert!(o.ok().stdout.contains("pg") && o.stdout.contains("rdsql_scram@127.0.0.1"), "{}", o.stdout);
+    assert!(
+        o.ok().stdout.contains("pg") && o.stdout.contains("rdsql_scram@127.0.0.1"),
+        "{}",
+        o.stdout
+    );
     let o = c.run(&["conn", "show", "pg"], None);
-    assert!(o.ok().stdout.contains("secrets.toml (mode 0600)") && !o.stdout.contains(PASSWORD), "{}", o.stdout);
+    assert!(
+        o.ok().stdout.contains("secrets.toml (mode 0600)") && !o.stdout.contains(PASSWORD),
+        "{}",
+        o.stdout
+    );
 
     // Used by name, with its saved password.
-    let o = c.run(&["query", "pg", "--format", "csv", "-c", "select current_user"], None);
+    let o = c.run(
+        &[
+            "query",
+            "pg",
+            "--format",
+            "csv",
+            "-c",
+            "select current_user",
+        ],
+        None,
+    );
     assert_eq!(o.ok().stdout, "current_user\nrdsql_scram\n");
     let o = c.run(&["conn", "test", "pg"], None);
-    assert!(o.ok().stdout.contains("ok: pg") && o.stdout.contains("auth:     password") && o.stdout.contains("verify-full"), "{}", o.stdout);
+    assert!(
+        o.ok().stdout.contains("ok: pg")
+            && o.stdout.contains("auth:     password")
+            && o.stdout.contains("verify-full"),
+        "{}",
+        o.stdout
+    );
 
     // Edit one field; the rest stays.
-    c.run(&["conn", "edit", "pg", "--user", "rdsql_md5"], None).ok();
-    let o = c.run(&["query", "pg", "--format", "csv", "-c", "select current_user"], None);
+    c.run(&["conn", "edit", "pg", "--user", "rdsql_md5"], None)
+        .ok();
+    let o = c.run(
+        &[
+            "query",
+            "pg",
+            "--format",
+            "csv",
+            "-c",
+            "select current_user",
+        ],
+        None,
+    );
     assert_eq!(o.ok().stdout, "current_user\nrdsql_md5\n");
 
-    c.run(&["conn", "add", "pg", "sqlite::memory:"], None).fails(1, "exists already");
-    c.run(&["conn", "add", "bad name", "sqlite::memory:"], None).fails(1, "not allowed");
+    c.run(&["conn", "add", "pg", "sqlite::memory:"], None)
+        .fails(1, "exists already");
+    c.run(&["conn", "add", "bad name", "sqlite::memory:"], None)
+        .fails(1, "not allowed");
     c.run(&["conn", "rm", "pg"], None).ok();
-    assert!(!c.file("secrets.toml").contains(PASSWORD), "the secret went with it");
-    c.run(&["query", "pg", "-c", "select 1"], None).fails(1, "no saved connection named \"pg\"");
+    assert!(
+        !c.file("secrets.toml").contains(PASSWORD),
+        "the secret went with it"
+    );
+    c.run(&["query", "pg", "-c", "select 1"], None)
+        .fails(1, "no saved connection named \"pg\"");
 }
 
 #[test]
@@ -75,10 +136,24 @@ fn iam_keys_secret_is_saved_too() {
         postgres().port,
         ca()
     );
-    c.run(&["conn", "add", "iam", &url, "--secret-stdin"], Some(STATIC_SECRET)).ok();
+    c.run(
+        &["conn", "add", "iam", &url, "--secret-stdin"],
+        Some(STATIC_SECRET),
+    )
+    .ok();
     assert!(!c.file("connections.toml").contains(STATIC_SECRET));
     assert!(c.file("secrets.toml").contains("aws_secret_access_key"));
-    let o = c.run(&["query", "iam", "--format", "csv", "-c", "select current_user"], None);
+    let o = c.run(
+        &[
+            "query",
+            "iam",
+            "--format",
+            "csv",
+            "-c",
+            "select current_user",
+        ],
+        None,
+    );
     assert_eq!(o.ok().stdout, format!("current_user\n{IAM_USER}\n"));
 }
 
@@ -102,7 +177,16 @@ fn concurrent_adds_from_two_processes_lose_nothing() {
             let env = env.clone();
             std::thread::spawn(move || {
                 let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                rdsql_env(&["conn", "add", &format!("c{i}"), &format!("postgres://u{i}:pw{i}@h{i}/d")], &env, None)
+                rdsql_env(
+                    &[
+                        "conn",
+                        "add",
+                        &format!("c{i}"),
+                        &format!("postgres://u{i}:pw{i}@h{i}/d"),
+                    ],
+                    &env,
+                    None,
+                )
             })
         })
         .collect();
@@ -111,7 +195,14 @@ fn concurrent_adds_from_two_processes_lose_nothing() {
     }
     let list = c.run(&["conn", "list"], None);
     for i in 0..8 {
-        assert!(list.stdout.contains(&format!("c{i} ")), "c{i} lost:\n{}", list.stdout);
-        assert!(c.file("secrets.toml").contains(&format!("pw{i}")), "secret of c{i} lost");
+        assert!(
+            list.stdout.contains(&format!("c{i} ")),
+            "c{i} lost:\n{}",
+            list.stdout
+        );
+        assert!(
+            c.file("secrets.toml").contains(&format!("pw{i}")),
+            "secret of c{i} lost"
+        );
     }
 }

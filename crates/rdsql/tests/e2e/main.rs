@@ -1,10 +1,10 @@
 //! End-to-end tests of the `rdsql` binary against real PostgreSQL and
 //! MariaDB servers started by `rdsql-testkit` (one of each per run).
 
+mod conn;
 mod harness;
 mod iam;
 mod mariadb;
 mod postgres;
 mod sqlite;
 mod sso;
-mod conn;
