@@ -244,7 +244,7 @@ pub fn is_complete(sql: &str, engine: Engine) -> bool {
                 if let Some(end) = skip_dollar(b, i) {
                     let tag_len = b[i + 1..].iter().position(|&x| x == b'$').unwrap_or(0) + 2;
                     let closed = end >= i + 2 * tag_len
-                        && &b[end - tag_len..end] == &b[i..i + tag_len]
+                        && b[end - tag_len..end] == b[i..i + tag_len]
                         && end - i >= 2 * tag_len;
                     if !closed {
                         return false;

@@ -45,7 +45,16 @@ pub fn postgres_plain() -> &'static PgServer {
 
 impl PgServer {
     fn start(tls: bool) -> PgServer {
-        let dir = scratch_dir(if tls { "pg-tls" } else { "pg-plain" }).expect("scratch dir");
+        Self::start_named(tls, if tls { "pg-tls" } else { "pg-plain" })
+    }
+
+    /// A cluster of its own (not shared with other tests), e.g. to restart.
+    pub fn start_private(tag: &str) -> PgServer {
+        Self::start_named(true, tag)
+    }
+
+    fn start_named(tls: bool, tag: &str) -> PgServer {
+        let dir = scratch_dir(tag).expect("scratch dir");
         let data = dir.join("data");
         let socket_dir = dir.join("sock");
         std::fs::create_dir_all(&socket_dir).unwrap();
@@ -109,7 +118,7 @@ impl PgServer {
         }
         append(&data.join("postgresql.conf"), &conf);
         let pam = pam_service(
-            if tls { "pg-tls" } else { "pg-plain" },
+            tag,
             vec![
                 format!("localhost:{port}"),
                 format!("127.0.0.1:{port}"),
@@ -133,15 +142,7 @@ impl PgServer {
         )
         .unwrap();
 
-        let log = std::fs::File::create(dir.join("server.log")).unwrap();
-        let mut cmd = Command::new(pg_bin().join("postgres"));
-        cmd.arg("-D")
-            .arg(&data)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
-        as_pg(&mut cmd);
-        let child = spawn_server(cmd).expect("start postgres");
+        let child = spawn_postgres(&dir, ids);
         let server = PgServer {
             port,
             tls,
@@ -248,10 +249,46 @@ impl PgServer {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
+    /// Restarts the server (fast shutdown, start again on the same port):
+    /// every open session is dropped.
+    pub fn restart(&self) {
+        let mut child = self.child.lock().unwrap();
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let _ = child.wait();
+        let ids = if is_root() {
+            user_ids("postgres")
+        } else {
+            None
+        };
+        *child = spawn_postgres(&self.dir, ids);
+        drop(child);
+        wait_for(30, "postgres after restart", || {
+            self.try_psql("select 1").is_ok()
+        });
+    }
+
     /// The server process id.
     pub fn pid(&self) -> u32 {
         self.child.lock().unwrap().id()
     }
+}
+
+fn spawn_postgres(dir: &std::path::Path, ids: Option<(u32, u32)>) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .unwrap();
+    let mut cmd = Command::new(pg_bin().join("postgres"));
+    cmd.arg("-D")
+        .arg(dir.join("data"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    if let Some((uid, gid)) = ids {
+        cmd.uid(uid).gid(gid);
+    }
+    spawn_server(cmd).expect("start postgres")
 }
 
 fn append(path: &std::path::Path, text: &str) {

@@ -46,10 +46,11 @@ fn main() -> ExitCode {
 /// `rdsql CONN …` means `rdsql shell CONN …`.
 fn shell_by_default(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     const COMMANDS: &[&str] = &["query", "shell", "token", "sso", "aws", "conn", "help"];
-    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        if !first.starts_with('-') && !COMMANDS.contains(&first) {
-            args.insert(1, "shell".into());
-        }
+    if let Some(first) = args.get(1).and_then(|a| a.to_str())
+        && !first.starts_with('-')
+        && !COMMANDS.contains(&first)
+    {
+        args.insert(1, "shell".into());
     }
     args
 }

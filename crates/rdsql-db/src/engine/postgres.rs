@@ -193,6 +193,11 @@ fn classify_connect(e: &tokio_postgres::Error, host: &str) -> ConnectFailure {
 
 fn query_error(e: tokio_postgres::Error) -> QueryError {
     if let Some(db) = e.as_db_error() {
+        // FATAL ends the session (shutdown, terminated backend): the
+        // connection is gone, not just the statement.
+        if matches!(db.severity(), "FATAL" | "PANIC") {
+            return QueryError::ConnectionLost(format!("{} [{}]", db.message(), db.code().code()));
+        }
         return QueryError::Server {
             code: db.code().code().to_string(),
             message: db.message().to_string(),

@@ -437,7 +437,6 @@ impl Shell {
                 let mut cap = Capture::default();
                 match conn.run(&sql, &mut cap).await {
                     Ok(()) if cap.rows.is_empty() => {
-                        drop(counting);
                         drop(sink);
                         eprintln!("Did not find any relation named {name:?}.");
                         return;
@@ -449,7 +448,6 @@ impl Shell {
                 println!("{title}:");
                 conn.run(&sql, &mut counting).await
             };
-            drop(counting);
             drop(sink);
             if let Err(e) = r {
                 eprint!("{}", Failure::query(e).render());

@@ -6,5 +6,6 @@ mod harness;
 mod iam;
 mod mariadb;
 mod postgres;
+mod shell;
 mod sqlite;
 mod sso;

@@ -1,0 +1,274 @@
+//! The interactive shell driven through a pseudo-terminal against real
+//! PostgreSQL, MariaDB and SQLite.
+
+use crate::harness::*;
+use rdsql_testkit::{PgServer, mariadb, postgres};
+use rexpect::session::PtySession;
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+struct Term {
+    p: PtySession,
+    data: tempfile::TempDir,
+}
+
+impl Term {
+    fn start(conn: &str) -> Term {
+        let data = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rdsql"));
+        cmd.arg(conn)
+            .env("RDSQL_DATA_DIR", data.path())
+            .env("RDSQL_CONFIG_DIR", data.path().join("config"))
+            .env("PAGER", "")
+            .env("COLUMNS", "120")
+            .env("TERM", "dumb");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PG") || k.starts_with("MYSQL") || k.starts_with("AWS_") {
+                cmd.env_remove(k);
+            }
+        }
+        let mut p =
+            rexpect::session::spawn_command(cmd, Some(15_000)).expect("spawn rdsql in a pty");
+        p.exp_string("Type \\? for help").expect("banner");
+        Term { p, data }
+    }
+
+    fn line(&mut self, l: &str) {
+        self.p.send(&format!("{l}\r")).unwrap();
+        self.p.flush().unwrap();
+    }
+
+    #[track_caller]
+    fn expect(&mut self, s: &str) -> String {
+        match self.p.exp_string(s) {
+            Ok(before) => before,
+            Err(e) => panic!("expected {s:?}: {e}"),
+        }
+    }
+
+    fn quit(mut self) -> tempfile::TempDir {
+        self.line("\\q");
+        self.p.exp_eof().expect("exits on \\q");
+        self.data
+    }
+}
+
+#[test]
+fn sqlite_multi_line_and_meta_commands() {
+    let mut t = Term::start("sqlite::memory:");
+    t.line("create table pets (id integer primary key,");
+    t.expect("-> ");
+    t.line("  name text not null -- a comment; not the end");
+    t.line(");");
+    t.expect("0 rows affected");
+    t.line("insert into pets(name) values ('cat'), ('dog');");
+    t.expect("2 rows affected");
+    t.line("select name from pets");
+    t.line("order by name desc;");
+    t.expect(" dog");
+    t.expect("(2 rows)");
+    t.line("\\dt");
+    t.expect(" pets | table");
+    t.line("\\d pets");
+    t.expect("Columns of pets:");
+    t.expect(" name   | TEXT    | NO");
+    t.line("\\d nothing_here");
+    t.expect("Did not find any relation named \"nothing_here\"");
+    t.line("\\x on");
+    t.expect("Expanded display is on.");
+    t.line("select * from pets where id = 1;");
+    t.expect("-[ RECORD 1 ]");
+    t.expect("name | cat");
+    t.line("\\x off");
+    t.line("\\format csv");
+    t.line("select id, name from pets order by id;");
+    t.expect("id,name\r\n1,cat\r\n2,dog");
+    t.line("\\bogus");
+    t.expect("invalid command \\bogus; try \\? for the list of commands");
+    t.line("\\?");
+    t.expect("\\conninfo");
+    t.quit();
+}
+
+#[test]
+fn postgres_meta_commands_history_and_conninfo() {
+    let pg = postgres();
+    pg.psql_db("rdsql", "create table if not exists shell_items (id int primary key, label text unique); grant all on shell_items to public");
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        pg.url("rdsql_scram", "localhost"),
+        ca()
+    );
+    let mut t = Term::start(&url);
+    t.line("\\l");
+    t.expect(" rdsql ");
+    t.line("\\dn");
+    t.expect(" public");
+    t.line("\\dt shell_*");
+    t.expect("shell_items | table");
+    t.line("\\d shell_items");
+    t.expect(" label  | text");
+    t.expect("Indexes:");
+    t.expect("shell_items_label_key");
+    t.expect("Constraints:");
+    t.expect("PRIMARY KEY (id)");
+    t.line("\\conninfo");
+    t.expect("Connected to postgres database \"rdsql\" as user \"rdsql_scram\" on localhost:");
+    t.expect("TLS:     TLSv1.3");
+    t.expect("server:  15");
+    t.line("begin;");
+    t.expect("=*> ");
+    t.line("rollback;");
+    t.line("select 'my password is hunter2' as never_in_history;");
+    t.expect("never_in_history");
+    t.line("select 'remember me';");
+    t.expect("remember me");
+    t.line("\\c postgres");
+    t.expect("You are now connected to database \"postgres\"");
+    t.line("select current_database();");
+    t.expect(" postgres");
+    let data = t.quit();
+    let hist = std::fs::read_dir(data.path().join("history"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&hist).unwrap();
+    assert!(text.contains("select 'remember me';"), "{text}");
+    assert!(
+        !text.to_lowercase().contains("password"),
+        "password lines are not kept: {text}"
+    );
+    assert_eq!(
+        std::fs::metadata(&hist).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn mariadb_meta_commands() {
+    let m = mariadb();
+    m.sql("create table if not exists rdsql.shell_t (id int primary key, v varchar(10), key v_idx (v))");
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        m.url("rdsql_native", "127.0.0.1"),
+        ca()
+    );
+    let mut t = Term::start(&url);
+    t.line("\\l");
+    t.expect(" rdsql ");
+    t.line("\\dt shell%");
+    t.expect("shell_t | table");
+    t.line("\\d shell_t");
+    t.expect(" v      | varchar(10)");
+    t.expect("v_idx");
+    t.expect("PRIMARY KEY");
+    t.line("\\conninfo");
+    t.expect("Connected to mariadb database \"rdsql\"");
+    t.expect("TLSv1.3");
+    t.line("select 1 +");
+    t.line("1 as two;");
+    t.expect(" 2");
+    t.quit();
+}
+
+fn cancel_within_two_seconds(url: &str, sleep_sql: &str, expected: &str) {
+    let mut t = Term::start(url);
+    t.line(sleep_sql);
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    t.p.send_control('c').unwrap();
+    t.expect(expected);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "cancelled in {:?}",
+        started.elapsed()
+    );
+    // The session is still usable.
+    t.line("select 40 + 2 as answer;");
+    t.expect(" 42");
+    // Idle Ctrl-C only clears the line.
+    t.p.send("select 'never run'").unwrap();
+    t.p.send_control('c').unwrap();
+    t.line("select 'still here' as s;");
+    t.expect("still here");
+    t.quit();
+}
+
+#[test]
+fn ctrl_c_cancels_pg_sleep() {
+    let url = postgres().url("rdsql_scram", "127.0.0.1");
+    cancel_within_two_seconds(
+        &url,
+        "select pg_sleep(30);",
+        "canceling statement due to user request",
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_mariadb_sleep() {
+    let url = mariadb().url("rdsql_native", "127.0.0.1");
+    // KILL QUERY makes SLEEP() return 1 early (MariaDB) or fail with 1317.
+    let mut t = Term::start(&url);
+    t.line("select sleep(30) as slept;");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    t.p.send_control('c').unwrap();
+    t.expect("Cancel request sent.");
+    // MariaDB either interrupts the statement (1317) or ends SLEEP early.
+    t.p.exp_regex(r"1317 \(70100\): Query execution was interrupted|\(1 row\)")
+        .expect("interrupted");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "cancelled in {:?}",
+        started.elapsed()
+    );
+    t.line("select 40 + 2 as answer;");
+    t.expect(" 42");
+    t.quit();
+}
+
+#[test]
+fn reconnects_after_a_server_restart_without_replaying() {
+    let pg = PgServer::start_private("pg-restart");
+    let url = pg.url("rdsql_scram", "127.0.0.1");
+    let mut t = Term::start(&url);
+    t.line("create table if not exists visits (n int);");
+    t.expect("0 rows affected");
+    pg.restart();
+    // The next statement reconnects once, says so, and runs.
+    t.line("insert into visits values (1);");
+    t.expect("reconnected to rdsql_scram@127.0.0.1/rdsql");
+    t.expect("1 row affected");
+    // A statement running when the connection dies is reported, not replayed.
+    t.line("select pg_sleep(3);");
+    std::thread::sleep(Duration::from_millis(500));
+    pg.restart();
+    t.expect("connection to the server was lost");
+    t.expect("it was not replayed");
+    t.line("select count(*) as visits from visits;");
+    t.expect("reconnected");
+    t.expect(" 1");
+    t.quit();
+}
+
+#[test]
+fn mariadb_reconnects_after_the_server_drops_the_session() {
+    let m = mariadb();
+    let url = m.url("rdsql_native", "127.0.0.1");
+    let mut t = Term::start(&url);
+    t.line("select connection_id() as id;");
+    let before = t.expect("(1 row)");
+    let id: String = before
+        .lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .map(|n| n.to_string())
+        .next()
+        .expect("an id");
+    m.sql(&format!("KILL CONNECTION {id}"));
+    t.line("select 'after' as s;");
+    t.expect("reconnected");
+    t.expect(" after");
+    t.quit();
+}
