@@ -83,6 +83,22 @@ fn sqlite_multi_line_and_meta_commands() {
     t.line("\\format csv");
     t.line("select id, name from pets order by id;");
     t.expect("id,name\r\n1,cat\r\n2,dog");
+    // \o, \i, \timing
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let script = dir.path().join("script.sql");
+    std::fs::write(&script, "insert into pets(name) values ('eel');\nselect count(*) as n from pets;\n").unwrap();
+    t.line(&format!("\\o {}", out.display()));
+    t.line("select name from pets where id = 2;");
+    t.line("\\o");
+    t.line(&format!("\\i {}", script.display()));
+    t.expect("n\r\n3");
+    t.line("\\timing on");
+    t.expect("Timing is on.");
+    t.line("select 1 as one;");
+    t.expect("Time: ");
+    t.line("\\timing off");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "name\ndog\n");
     t.line("\\bogus");
     t.expect("invalid command \\bogus; try \\? for the list of commands");
     t.line("\\?");
