@@ -105,17 +105,6 @@ fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-fn sdk_msg<E: std::error::Error + 'static>(e: &E) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
 fn timeout_hints(session: &SsoSession) -> Vec<String> {
     vec![
         format!(
@@ -187,7 +176,7 @@ async fn register(
             format!(
                 "could not register with IAM Identity Center in {}: {}",
                 session.region,
-                sdk_msg(&e)
+                crate::credentials::error_chain(&e)
             ),
             vec![format!(
                 "check the SSO region ({}) and your network",
@@ -356,7 +345,10 @@ async fn pkce_flow(
         .await
         .map_err(|e| {
             err(
-                format!("SSO sign-in failed at the token step: {}", sdk_msg(&e)),
+                format!(
+                    "SSO sign-in failed at the token step: {}",
+                    crate::credentials::error_chain(&e)
+                ),
                 timeout_hints(session),
             )
         })?;
@@ -385,7 +377,10 @@ async fn device_flow(
         .await
         .map_err(|e| {
             err(
-                format!("could not start the SSO sign-in: {}", sdk_msg(&e)),
+                format!(
+                    "could not start the SSO sign-in: {}",
+                    crate::credentials::error_chain(&e)
+                ),
                 timeout_hints(session),
             )
         })?;
@@ -435,7 +430,10 @@ async fn device_flow(
                 }
                 _ => {
                     return Err(err(
-                        format!("SSO sign-in failed: {}", sdk_msg(&e)),
+                        format!(
+                            "SSO sign-in failed: {}",
+                            crate::credentials::error_chain(&e)
+                        ),
                         timeout_hints(session),
                     ));
                 }
@@ -507,7 +505,10 @@ pub async fn valid_token(session: &SsoSession) -> Result<CachedToken, LoginError
                 return Ok(fresh);
             }
             Ok(_) => {}
-            Err(e) => tracing::debug!("SSO token refresh failed: {}", sdk_msg(&e)),
+            Err(e) => tracing::debug!(
+                "SSO token refresh failed: {}",
+                crate::credentials::error_chain(&e)
+            ),
         }
     }
     if expires > now {

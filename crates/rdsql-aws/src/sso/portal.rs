@@ -17,17 +17,6 @@ fn err(message: String, session: &SsoSession) -> LoginError {
     }
 }
 
-fn msg<E: std::error::Error + 'static>(e: &E) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
 /// `GetRoleCredentials` for `role` in `account`.
 pub async fn role_credentials(
     session: &SsoSession,
@@ -47,7 +36,7 @@ pub async fn role_credentials(
             err(
                 format!(
                     "could not get credentials for role {role} in account {account}: {}",
-                    msg(&e)
+                    crate::credentials::error_chain(&e)
                 ),
                 session,
             )
@@ -85,7 +74,15 @@ pub async fn accounts(session: &SsoSession, token: &Secret) -> Result<Vec<Accoun
             .set_next_token(next.clone())
             .send()
             .await
-            .map_err(|e| err(format!("could not list accounts: {}", msg(&e)), session))?;
+            .map_err(|e| {
+                err(
+                    format!(
+                        "could not list accounts: {}",
+                        crate::credentials::error_chain(&e)
+                    ),
+                    session,
+                )
+            })?;
         for a in page.account_list() {
             out.push(Account {
                 id: a.account_id().unwrap_or_default().to_string(),
@@ -119,7 +116,10 @@ pub async fn roles(
             .await
             .map_err(|e| {
                 err(
-                    format!("could not list roles of account {account}: {}", msg(&e)),
+                    format!(
+                        "could not list roles of account {account}: {}",
+                        crate::credentials::error_chain(&e)
+                    ),
                     session,
                 )
             })?;
@@ -144,5 +144,13 @@ pub async fn logout(session: &SsoSession, token: &Secret) -> Result<(), LoginErr
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| err(format!("sign-out call failed: {}", msg(&e)), session))
+        .map_err(|e| {
+            err(
+                format!(
+                    "sign-out call failed: {}",
+                    crate::credentials::error_chain(&e)
+                ),
+                session,
+            )
+        })
 }

@@ -87,7 +87,11 @@ fn sqlite_multi_line_and_meta_commands() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.csv");
     let script = dir.path().join("script.sql");
-    std::fs::write(&script, "insert into pets(name) values ('eel');\nselect count(*) as n from pets;\n").unwrap();
+    std::fs::write(
+        &script,
+        "insert into pets(name) values ('eel');\nselect count(*) as n from pets;\n",
+    )
+    .unwrap();
     t.line(&format!("\\o {}", out.display()));
     t.line("select name from pets where id = 2;");
     t.line("\\o");
