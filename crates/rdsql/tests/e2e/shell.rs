@@ -14,6 +14,10 @@ struct Term {
 
 impl Term {
     fn start(conn: &str) -> Term {
+        Self::start_with(conn, &[])
+    }
+
+    fn start_with(conn: &str, env: &[(&str, String)]) -> Term {
         let data = tempfile::tempdir().unwrap();
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rdsql"));
         cmd.arg(conn)
@@ -22,6 +26,9 @@ impl Term {
             .env("PAGER", "")
             .env("COLUMNS", "120")
             .env("TERM", "dumb");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         for (k, _) in std::env::vars() {
             if k.starts_with("PG") || k.starts_with("MYSQL") || k.starts_with("AWS_") {
                 cmd.env_remove(k);
@@ -291,4 +298,54 @@ fn mariadb_reconnects_after_the_server_drops_the_session() {
     t.expect("reconnected");
     t.expect(" after");
     t.quit();
+}
+
+#[test]
+fn long_results_go_through_the_pager() {
+    let mut t = Term::start_with(
+        "sqlite::memory:",
+        &[("PAGER", "sed s/^/paged:/".into()), ("LINES", "20".into())],
+    );
+    t.line("with recursive n(i) as (select 1 union all select i + 1 from n where i < 100) select i from n;");
+    t.expect("paged: 100");
+    t.line("select 'short' as s;");
+    t.expect(" short");
+    t.quit();
+}
+
+#[test]
+fn iam_reconnect_signs_a_fresh_token() {
+    use rdsql_testkit::iam::*;
+    let pg = PgServer::start_private("pg-restart-iam");
+    let url = format!(
+        "postgres://{IAM_USER}@localhost:{}/rdsql?auth=iam-keys&aws_region={REGION}&sslrootcert={}",
+        pg.port,
+        ca()
+    );
+    let env = [
+        ("AWS_ACCESS_KEY_ID", STATIC_KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", STATIC_SECRET.to_string()),
+    ];
+    let mut t = Term::start_with(&url, &env);
+    t.line("select current_user;");
+    t.expect(IAM_USER);
+    t.line("\\conninfo");
+    t.expect("IAM token age:");
+    pg.restart();
+    t.line("select 'again' as s;");
+    t.expect("reconnected");
+    t.expect(" again");
+    t.quit();
+    let accepted = pg
+        .pam
+        .attempts()
+        .iter()
+        .filter(|l| l.starts_with(IAM_USER) && l.contains("accepted"))
+        .count();
+    assert_eq!(
+        accepted,
+        2,
+        "one token per physical connection: {:?}",
+        pg.pam.attempts()
+    );
 }

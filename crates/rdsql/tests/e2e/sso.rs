@@ -505,3 +505,28 @@ fn ctrl_c_cancels_a_sign_in_cleanly() {
     assert!(stderr.contains("SSO sign-in cancelled"), "{stderr}");
     assert!(w.cached("corp").is_none());
 }
+
+#[test]
+fn auth_sso_signs_in_first_when_on_a_terminal() {
+    let w = World::new();
+    let (_, url, _, _) = crate::iam::engines(IAM_USER, "&auth=sso&aws_profile=modern").remove(0);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rdsql"));
+    cmd.args([
+        "query",
+        &url,
+        "--format",
+        "csv",
+        "-c",
+        "select current_user",
+    ]);
+    for (k, v) in w.env() {
+        cmd.env(k, v);
+    }
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("not signed in").unwrap();
+    p.exp_string("/authorize?").unwrap();
+    p.exp_string(&format!("current_user\r\n{IAM_USER}"))
+        .unwrap();
+    p.exp_eof().unwrap();
+    assert!(w.cached("corp").is_some(), "the sign-in was cached");
+}
