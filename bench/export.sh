@@ -31,7 +31,8 @@ runuser -u postgres -- "$PGBIN/postgres" -D "$W/pg/data" >"$W/pg.log" 2>&1 &
 PGPID=$!
 for _ in $(seq 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.1; done
 export PGPASSWORD=unused
-PSQL=("$PGBIN/psql" -X -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres "sslmode=disable")
+export PGSSLMODE=disable
+PSQL=("$PGBIN/psql" -X -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres)
 "$PGBIN/psql" -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "
   create table bench as select g as id, md5(g::text) as txt,
     timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second' as ts,
