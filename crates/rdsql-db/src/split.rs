@@ -6,15 +6,43 @@ use crate::spec::Engine;
 /// Splits `sql` into statements (without the trailing `;`). Pieces holding
 /// only whitespace and comments are dropped.
 pub fn split_statements(sql: &str, engine: Engine) -> Vec<&str> {
+    let scan = scan(sql, engine);
+    let mut out: Vec<&str> = scan.pieces.iter().map(|&(a, b)| sql[a..b].trim()).collect();
+    if let Some(start) = scan.unterminated {
+        out.push(sql[start..].trim());
+    }
+    out
+}
+
+/// True when `sql` holds at least one statement and ends with a top-level
+/// `;` (only whitespace and comments after it): the shell runs it then.
+/// Unterminated quotes, dollar quotes and block comments keep it open.
+pub fn is_complete(sql: &str, engine: Engine) -> bool {
+    let scan = scan(sql, engine);
+    !scan.open && scan.unterminated.is_none() && !scan.pieces.is_empty()
+}
+
+/// What one pass over the text found.
+struct Scan {
+    /// Byte ranges of statements ended by a top-level `;`.
+    pieces: Vec<(usize, usize)>,
+    /// Start of trailing code not ended by `;`.
+    unterminated: Option<usize>,
+    /// The text ends inside a quote, dollar quote or block comment.
+    open: bool,
+}
+
+fn scan(sql: &str, engine: Engine) -> Scan {
     let mysql = engine.is_mysql_family();
     let b = sql.as_bytes();
-    let mut out = Vec::new();
+    let mut pieces = Vec::new();
     let mut start = 0;
     let mut i = 0;
     let mut has_code = false;
+    let mut open = false;
     while i < b.len() {
         let c = b[i];
-        match c {
+        let skipped = match c {
             b'\'' | b'"' | b'`' => {
                 has_code = true;
                 // MySQL and PostgreSQL E'' strings use backslash escapes.
@@ -23,52 +51,50 @@ pub fn split_statements(sql: &str, engine: Engine) -> Vec<&str> {
                         && i > 0
                         && matches!(b[i - 1], b'E' | b'e')
                         && (i < 2 || !is_ident(b[i - 2])));
-                i = skip_quoted(b, i, c, backslash);
-                continue;
+                Some(skip_quoted(b, i, c, backslash))
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = skip_line(b, i);
-                continue;
-            }
-            b'#' if mysql => {
-                i = skip_line(b, i);
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = skip_block_comment(b, i, !mysql);
-                continue;
-            }
+            b'-' if b.get(i + 1) == Some(&b'-') => Some((skip_line(b, i), true)),
+            b'#' if mysql => Some((skip_line(b, i), true)),
+            b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i, !mysql)),
             b'$' if !mysql && (i == 0 || !is_ident(b[i - 1])) => {
-                if let Some(end) = skip_dollar(b, i) {
-                    has_code = true;
-                    i = end;
-                    continue;
-                }
                 has_code = true;
+                skip_dollar(b, i)
             }
             b';' => {
                 if has_code {
-                    out.push(sql[start..i].trim());
+                    pieces.push((start, i));
                 }
                 start = i + 1;
                 has_code = false;
+                None
             }
-            c if !c.is_ascii_whitespace() => has_code = true,
-            _ => {}
+            c if !c.is_ascii_whitespace() => {
+                has_code = true;
+                None
+            }
+            _ => None,
+        };
+        match skipped {
+            Some((end, closed)) => {
+                open |= !closed;
+                i = end;
+            }
+            None => i += 1,
         }
-        i += 1;
     }
-    if has_code {
-        out.push(sql[start..].trim());
+    Scan {
+        pieces,
+        unterminated: has_code.then_some(start),
+        open,
     }
-    out
 }
 
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
-fn skip_quoted(b: &[u8], start: usize, q: u8, backslash: bool) -> usize {
+/// Skips a quoted string or identifier: (index after it, closed?).
+fn skip_quoted(b: &[u8], start: usize, q: u8, backslash: bool) -> (usize, bool) {
     let mut i = start + 1;
     while i < b.len() {
         if backslash && b[i] == b'\\' {
@@ -80,11 +106,11 @@ fn skip_quoted(b: &[u8], start: usize, q: u8, backslash: bool) -> usize {
                 i += 2;
                 continue;
             }
-            return i + 1;
+            return (i + 1, true);
         }
         i += 1;
     }
-    b.len()
+    (b.len(), false)
 }
 
 fn skip_line(b: &[u8], start: usize) -> usize {
@@ -94,7 +120,8 @@ fn skip_line(b: &[u8], start: usize) -> usize {
     }
 }
 
-fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> usize {
+/// Skips a block comment (nested for PostgreSQL): (index after it, closed?).
+fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> (usize, bool) {
     let mut depth = 0;
     let mut i = start;
     while i + 1 < b.len() {
@@ -105,18 +132,18 @@ fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> usize {
             depth -= 1;
             i += 2;
             if depth == 0 {
-                return i;
+                return (i, true);
             }
         } else {
             i += 1;
         }
     }
-    b.len()
+    (b.len(), false)
 }
 
-/// At a `$`: if it opens a dollar quote (`$$` or `$tag$`), returns the index
-/// after the closing delimiter.
-fn skip_dollar(b: &[u8], start: usize) -> Option<usize> {
+/// At a `$`: if it opens a dollar quote (`$$` or `$tag$`), the index after
+/// the closing delimiter and whether there was one; `None` for `$1` etc.
+fn skip_dollar(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut j = start + 1;
     while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
         j += 1;
@@ -126,10 +153,9 @@ fn skip_dollar(b: &[u8], start: usize) -> Option<usize> {
     }
     let tag = &b[start..=j];
     let body = j + 1;
-    let rest = &b[body..];
-    match rest.windows(tag.len()).position(|w| w == tag) {
-        Some(p) => Some(body + p + tag.len()),
-        None => Some(b.len()),
+    match b[body..].windows(tag.len()).position(|w| w == tag) {
+        Some(p) => Some((body + p + tag.len(), true)),
+        None => Some((b.len(), false)),
     }
 }
 
@@ -190,103 +216,6 @@ mod tests {
             2
         );
     }
-}
-
-/// True when `sql` holds at least one statement and ends with a top-level
-/// `;` (only whitespace and comments after it): the shell runs it then.
-/// Unterminated quotes, dollar quotes and block comments keep it open.
-pub fn is_complete(sql: &str, engine: Engine) -> bool {
-    let mysql = engine.is_mysql_family();
-    let b = sql.as_bytes();
-    let mut i = 0;
-    let mut last_semicolon_done = false;
-    let mut any_code = false;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\'' | b'"' | b'`' => {
-                let backslash = mysql && c != b'`'
-                    || (c == b'\''
-                        && i > 0
-                        && matches!(b[i - 1], b'E' | b'e')
-                        && (i < 2 || !is_ident(b[i - 2])));
-                let end = skip_quoted(b, i, c, backslash);
-                if end >= b.len()
-                    && !(end == b.len()
-                        && b.len() > i + 1
-                        && b[b.len() - 1] == c
-                        && closes(b, i, c, backslash))
-                {
-                    return false;
-                }
-                i = end;
-                any_code = true;
-                last_semicolon_done = false;
-                continue;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = skip_line(b, i);
-                continue;
-            }
-            b'#' if mysql => {
-                i = skip_line(b, i);
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let end = skip_block_comment(b, i, !mysql);
-                if end >= b.len() && !sql.ends_with("*/") {
-                    return false;
-                }
-                i = end;
-                continue;
-            }
-            b'$' if !mysql && (i == 0 || !is_ident(b[i - 1])) => {
-                if let Some(end) = skip_dollar(b, i) {
-                    let tag_len = b[i + 1..].iter().position(|&x| x == b'$').unwrap_or(0) + 2;
-                    let closed = end >= i + 2 * tag_len
-                        && b[end - tag_len..end] == b[i..i + tag_len]
-                        && end - i >= 2 * tag_len;
-                    if !closed {
-                        return false;
-                    }
-                    i = end;
-                    any_code = true;
-                    last_semicolon_done = false;
-                    continue;
-                }
-                any_code = true;
-                last_semicolon_done = false;
-            }
-            b';' => last_semicolon_done = any_code,
-            c if !c.is_ascii_whitespace() => {
-                any_code = true;
-                last_semicolon_done = false;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    last_semicolon_done
-}
-
-/// Whether the quote opened at `start` is closed by the last byte.
-fn closes(b: &[u8], start: usize, q: u8, backslash: bool) -> bool {
-    let mut i = start + 1;
-    while i < b.len() {
-        if backslash && b[i] == b'\\' {
-            i += 2;
-            continue;
-        }
-        if b[i] == q {
-            if b.get(i + 1) == Some(&q) {
-                i += 2;
-                continue;
-            }
-            return i == b.len() - 1;
-        }
-        i += 1;
-    }
-    false
 }
 
 #[cfg(test)]
