@@ -45,11 +45,25 @@ struct Shell {
 /// Collects small results (for `\conninfo`).
 #[derive(Default)]
 struct Capture {
+    columns: Vec<String>,
     rows: Vec<Vec<Option<String>>>,
 }
 
+impl Capture {
+    /// Plays the captured result into `sink`.
+    fn replay(&self, sink: &mut dyn ResultSink) -> std::io::Result<()> {
+        sink.begin_result(&self.columns)?;
+        for r in &self.rows {
+            let v: Vec<Option<&[u8]>> = r.iter().map(|x| x.as_deref().map(str::as_bytes)).collect();
+            sink.row(&v)?;
+        }
+        sink.end_result(self.rows.len() as u64)
+    }
+}
+
 impl ResultSink for Capture {
-    fn begin_result(&mut self, _: &[String]) -> std::io::Result<()> {
+    fn begin_result(&mut self, c: &[String]) -> std::io::Result<()> {
+        self.columns = c.to_vec();
         Ok(())
     }
     fn row(&mut self, v: &[Option<&[u8]>]) -> std::io::Result<()> {
@@ -65,28 +79,6 @@ impl ResultSink for Capture {
     }
     fn command_complete(&mut self, _: u64) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// Counts rows while passing them on (for "Did not find any relation").
-struct Counting<'a> {
-    inner: &'a mut dyn ResultSink,
-    rows: u64,
-}
-
-impl ResultSink for Counting<'_> {
-    fn begin_result(&mut self, c: &[String]) -> std::io::Result<()> {
-        self.inner.begin_result(c)
-    }
-    fn row(&mut self, v: &[Option<&[u8]>]) -> std::io::Result<()> {
-        self.rows += 1;
-        self.inner.row(v)
-    }
-    fn end_result(&mut self, n: u64) -> std::io::Result<()> {
-        self.inner.end_result(n)
-    }
-    fn command_complete(&mut self, n: u64) -> std::io::Result<()> {
-        self.inner.command_complete(n)
     }
 }
 
@@ -419,38 +411,29 @@ impl Shell {
             return;
         }
         for (i, (title, sql)) in catalog::describe(self.engine, name).into_iter().enumerate() {
+            let conn = self.conn.as_mut().expect("connected");
+            let mut cap = Capture::default();
+            if let Err(e) = conn.run(&sql, &mut cap).await {
+                eprint!("{}", Failure::query(e).render());
+                return;
+            }
+            // Columns come first: none means no such table.
+            if i == 0 && cap.rows.is_empty() {
+                eprintln!("Did not find any relation named {name:?}.");
+                return;
+            }
             let out = match self.writer() {
                 Ok(o) => o,
                 Err(e) => return eprintln!("error: {e}"),
             };
-            let mut sink = self.sink(out);
-            let mut counting = Counting {
-                inner: sink.as_mut(),
-                rows: 0,
-            };
-            let conn = self.conn.as_mut().expect("connected");
             if i == 0 {
                 println!("{title} of {name}:");
-            }
-            // Columns first: no columns means no such table.
-            let r = if i == 0 {
-                let mut cap = Capture::default();
-                match conn.run(&sql, &mut cap).await {
-                    Ok(()) if cap.rows.is_empty() => {
-                        drop(sink);
-                        eprintln!("Did not find any relation named {name:?}.");
-                        return;
-                    }
-                    Ok(()) => conn.run(&sql, &mut counting).await,
-                    Err(e) => Err(e),
-                }
             } else {
                 println!("{title}:");
-                conn.run(&sql, &mut counting).await
-            };
-            drop(sink);
-            if let Err(e) = r {
-                eprint!("{}", Failure::query(e).render());
+            }
+            let mut sink = self.sink(out);
+            if let Err(e) = cap.replay(sink.as_mut()) {
+                eprintln!("error: could not write output: {e}");
                 return;
             }
         }
