@@ -180,13 +180,34 @@ pub struct AwsSettings {
     pub secret_access_key: Option<Secret>,
 }
 
-/// Where TLS trust comes from.
+/// Where TLS trust comes from (docs/tls.md, "Trust").
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrustRoots {
-    /// The bundled Amazon RDS CA bundle plus the public web roots.
+    /// The bundled Amazon RDS CA bundle; plus the public web roots, for
+    /// `verify-full` only.
     Bundled,
     /// Only the CA certificates in this PEM file.
     File(PathBuf),
+    /// The operating system's store (`--sslrootcert system`, as libpq 16).
+    System,
+}
+
+impl TrustRoots {
+    /// `--sslrootcert` / `PGSSLROOTCERT`: a file, or the word `system`.
+    pub fn from_sslrootcert(value: PathBuf) -> TrustRoots {
+        if value.as_os_str() == "system" {
+            TrustRoots::System
+        } else {
+            TrustRoots::File(value)
+        }
+    }
+}
+
+/// True for Amazon RDS endpoints (instances, Aurora cluster and reader
+/// endpoints, RDS Proxy), whose certificates chain to the bundled RDS CAs.
+pub fn is_rds_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h.ends_with(".rds.amazonaws.com") || h.ends_with(".rds.amazonaws.com.cn")
 }
 
 /// A network server connection, complete and consistent.
@@ -208,6 +229,12 @@ pub struct ServerSpec {
 }
 
 impl ServerSpec {
+    /// The name the server certificate must be valid for: `--iam-host`
+    /// (the real endpoint behind a tunnel) when given, else the host.
+    pub fn tls_server_name(&self) -> &str {
+        self.aws.iam_host.as_deref().unwrap_or(&self.host)
+    }
+
     /// `host:port`, with IPv6 literals bracketed.
     pub fn host_port(&self) -> String {
         if self.host.contains(':') {
@@ -309,21 +336,20 @@ impl ConnectionSpec {
             })?),
             None => None,
         };
-        let sslmode = match (auth.uses_token(), opts.sslmode.or(sslmode_env)) {
-            (true, None) => SslMode::VerifyFull,
-            (true, Some(m @ (SslMode::Disable | SslMode::Prefer))) => {
-                return Err(SpecError::InsecureTlsForToken { auth, sslmode: m });
-            }
-            (_, Some(m)) => m,
-            (false, None) => SslMode::Prefer,
-        };
         let roots = match opts
             .sslrootcert
             .or_else(|| nonempty(pg("PGSSLROOTCERT")).map(PathBuf::from))
         {
-            Some(p) => TrustRoots::File(p),
+            Some(p) => TrustRoots::from_sslrootcert(p),
             None => TrustRoots::Bundled,
         };
+        let tls_name = opts.iam_host.as_deref().unwrap_or(&host);
+        let sslmode = tls_mode(
+            opts.sslmode.or(sslmode_env),
+            auth,
+            is_rds_host(tls_name),
+            &roots,
+        )?;
         let connect_timeout = match opts.connect_timeout {
             Some(s) => Some(s),
             None => match nonempty(pg("PGCONNECT_TIMEOUT")) {
@@ -371,6 +397,39 @@ impl ConnectionSpec {
                 secret_access_key: opts.aws_secret_access_key,
             },
         }))
+    }
+}
+
+/// The TLS mode, as libpq decides it (docs/tls.md, "Modes"): IAM/SSO
+/// tokens and RDS endpoints default to `verify-full`; a token never goes
+/// over `disable`/`prefer`; `require` with a CA file means `verify-ca`;
+/// `sslrootcert=system` demands `verify-full`.
+fn tls_mode(
+    requested: Option<SslMode>,
+    auth: AuthMethod,
+    rds_host: bool,
+    roots: &TrustRoots,
+) -> Result<SslMode, SpecError> {
+    let mode = match requested {
+        Some(m) => m,
+        None if auth.uses_token() || rds_host || *roots == TrustRoots::System => {
+            SslMode::VerifyFull
+        }
+        None => SslMode::Prefer,
+    };
+    if auth.uses_token() && matches!(mode, SslMode::Disable | SslMode::Prefer) {
+        return Err(SpecError::InsecureTlsForToken {
+            auth,
+            sslmode: mode,
+        });
+    }
+    match (mode, roots) {
+        (SslMode::VerifyFull, TrustRoots::System) => Ok(mode),
+        (_, TrustRoots::System) => Err(SpecError::Inconsistent(format!(
+            "sslrootcert=system needs sslmode verify-full (got {mode}), as in libpq: the public CAs of the system store only mean something with the host-name check"
+        ))),
+        (SslMode::Require, TrustRoots::File(_)) => Ok(SslMode::VerifyCa),
+        _ => Ok(mode),
     }
 }
 
@@ -481,6 +540,81 @@ mod tests {
             .unwrap(),
         );
         assert_eq!(s.sslmode, SslMode::Require);
+    }
+
+    #[test]
+    fn rds_hosts_default_to_verify_full_for_passwords_too() {
+        let env = env_of(&[("USER", "u")]);
+        for host in [
+            "db.abc123.eu-west-1.rds.amazonaws.com",
+            "c.cluster-ro-abc.us-east-1.rds.amazonaws.com.",
+            "p.proxy-abc.cn-north-1.rds.amazonaws.com.cn",
+            "DB.ABC.US-EAST-1.RDS.AMAZONAWS.COM",
+        ] {
+            let s = server(
+                ConnectionSpec::resolve(parse_url(&format!("mysql://{host}")).unwrap(), &env)
+                    .unwrap(),
+            );
+            assert_eq!(s.sslmode, SslMode::VerifyFull, "{host}");
+        }
+        for host in [
+            "db.example.com",
+            "rds.amazonaws.com.evil.example",
+            "x.amazonaws.com",
+        ] {
+            let s = server(
+                ConnectionSpec::resolve(parse_url(&format!("mysql://{host}")).unwrap(), &env)
+                    .unwrap(),
+            );
+            assert_eq!(s.sslmode, SslMode::Prefer, "{host}");
+        }
+        // The tunnel case: the certificate is checked against --iam-host.
+        let s = server(
+            ConnectionSpec::resolve(
+                parse_url("postgres://localhost:6000?iam_host=db.x.eu-west-1.rds.amazonaws.com")
+                    .unwrap(),
+                &env,
+            )
+            .unwrap(),
+        );
+        assert_eq!(s.sslmode, SslMode::VerifyFull);
+        assert_eq!(s.tls_server_name(), "db.x.eu-west-1.rds.amazonaws.com");
+        // An explicit choice still wins for passwords.
+        let s = server(
+            ConnectionSpec::resolve(
+                parse_url("postgres://db.x.eu-west-1.rds.amazonaws.com?sslmode=require").unwrap(),
+                &env,
+            )
+            .unwrap(),
+        );
+        assert_eq!(s.sslmode, SslMode::Require);
+    }
+
+    #[test]
+    fn root_files_and_the_system_store_as_libpq() {
+        let env = env_of(&[("USER", "u")]);
+        let s = server(
+            ConnectionSpec::resolve(
+                parse_url("postgres://h?sslmode=require&sslrootcert=ca.pem").unwrap(),
+                &env,
+            )
+            .unwrap(),
+        );
+        assert_eq!(s.sslmode, SslMode::VerifyCa);
+        let s = server(
+            ConnectionSpec::resolve(parse_url("postgres://h?sslrootcert=system").unwrap(), &env)
+                .unwrap(),
+        );
+        assert_eq!(
+            (s.sslmode, s.roots),
+            (SslMode::VerifyFull, TrustRoots::System)
+        );
+        let e = ConnectionSpec::resolve(
+            parse_url("postgres://h?sslrootcert=system&sslmode=verify-ca").unwrap(),
+            &env,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("verify-full"), "{e}");
     }
 
     #[test]

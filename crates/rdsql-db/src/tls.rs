@@ -29,6 +29,10 @@ pub enum TlsSetupError {
     EmptyRootCert { path: PathBuf },
     #[error("bad certificate in {what}: {reason}")]
     BadCert { what: String, reason: String },
+    #[error(
+        "no CA certificates in the system store ({reason}); set SSL_CERT_FILE or install ca-certificates"
+    )]
+    NoSystemRoots { reason: String },
 }
 
 /// The crypto provider used everywhere (one stack: aws-lc-rs).
@@ -41,12 +45,38 @@ pub fn install_default_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
-/// PEM bytes of the CA certificates to trust, for drivers that take PEM.
-pub fn root_pem(roots: &TrustRoots) -> Result<Vec<u8>, TlsSetupError> {
-    match roots {
-        TrustRoots::Bundled => Ok(RDS_CA_BUNDLE.to_vec()),
-        TrustRoots::File(path) => read_pem_file(path),
-    }
+/// The CA certificates `roots` names: the bundled Amazon RDS CAs, the
+/// user's PEM file, or the operating system's store. The public web roots
+/// are not among them: [`root_store`] adds them for `verify-full` only
+/// (docs/tls.md, "Trust").
+pub fn root_certs(roots: &TrustRoots) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    let (pem, what) = match roots {
+        TrustRoots::Bundled => (
+            RDS_CA_BUNDLE.to_vec(),
+            "the bundled RDS CA bundle".to_string(),
+        ),
+        TrustRoots::File(path) => (read_pem_file(path)?, path.display().to_string()),
+        TrustRoots::System => {
+            let found = rustls_native_certs::load_native_certs();
+            if found.certs.is_empty() {
+                let why = found
+                    .errors
+                    .first()
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "the store is empty".into());
+                return Err(TlsSetupError::NoSystemRoots { reason: why });
+            }
+            return Ok(found.certs);
+        }
+    };
+    CertificateDer::pem_slice_iter(&pem)
+        .map(|c| {
+            c.map_err(|e| TlsSetupError::BadCert {
+                what: what.clone(),
+                reason: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn read_pem_file(path: &Path) -> Result<Vec<u8>, TlsSetupError> {
@@ -62,29 +92,46 @@ fn read_pem_file(path: &Path) -> Result<Vec<u8>, TlsSetupError> {
     Ok(bytes)
 }
 
-/// The root store for `roots`: bundled RDS CAs + public web roots, or the
-/// user's file alone.
-pub fn root_store(roots: &TrustRoots) -> Result<RootCertStore, TlsSetupError> {
+/// True when the public web roots (`webpki-roots`) are trusted too: only
+/// with the default roots and only for `verify-full`, where the host-name
+/// check makes a public certificate meaningful. With `verify-ca` any public
+/// certificate for any domain would pass.
+pub fn trusts_public_roots(mode: SslMode, roots: &TrustRoots) -> bool {
+    mode == SslMode::VerifyFull && *roots == TrustRoots::Bundled
+}
+
+/// The root store for `mode` and `roots` (see [`root_certs`],
+/// [`trusts_public_roots`]).
+pub fn root_store(mode: SslMode, roots: &TrustRoots) -> Result<RootCertStore, TlsSetupError> {
     let mut store = RootCertStore::empty();
-    let (pem, what) = match roots {
-        TrustRoots::Bundled => {
-            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            (
-                RDS_CA_BUNDLE.to_vec(),
-                "the bundled RDS CA bundle".to_string(),
-            )
-        }
-        TrustRoots::File(path) => (read_pem_file(path)?, path.display().to_string()),
+    if trusts_public_roots(mode, roots) {
+        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    let what = match roots {
+        TrustRoots::Bundled => "the bundled RDS CA bundle".to_string(),
+        TrustRoots::File(p) => p.display().to_string(),
+        TrustRoots::System => "the system CA store".to_string(),
     };
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|e| TlsSetupError::BadCert {
-            what: what.clone(),
-            reason: e.to_string(),
-        })?;
-        store.add(cert).map_err(|e| TlsSetupError::BadCert {
-            what: what.clone(),
-            reason: e.to_string(),
-        })?;
+    let mut added = 0;
+    for cert in root_certs(roots)? {
+        match store.add(cert) {
+            Ok(()) => added += 1,
+            // The OS store may hold a certificate webpki cannot parse; skip
+            // it as OpenSSL would, but a user's own file must be clean.
+            Err(_) if *roots == TrustRoots::System => {}
+            Err(e) => {
+                return Err(TlsSetupError::BadCert {
+                    what,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    if added == 0 {
+        return Err(TlsSetupError::BadCert {
+            what,
+            reason: "no usable CA certificate".into(),
+        });
     }
     Ok(store)
 }
@@ -106,29 +153,33 @@ pub fn client_config(
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCert { provider }))
             .with_no_client_auth(),
         SslMode::VerifyCa => {
-            let inner = webpki_verifier(roots, &provider)?;
+            let inner = webpki_verifier(mode, roots, &provider)?;
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(ChainOnly { inner }))
                 .with_no_client_auth()
         }
         SslMode::VerifyFull => builder
-            .with_webpki_verifier(webpki_verifier(roots, &provider)?)
+            .with_webpki_verifier(webpki_verifier(mode, roots, &provider)?)
             .with_no_client_auth(),
     };
     Ok(Some(config))
 }
 
 fn webpki_verifier(
+    mode: SslMode,
     roots: &TrustRoots,
     provider: &Arc<CryptoProvider>,
 ) -> Result<Arc<WebPkiServerVerifier>, TlsSetupError> {
-    WebPkiServerVerifier::builder_with_provider(Arc::new(root_store(roots)?), provider.clone())
-        .build()
-        .map_err(|e| TlsSetupError::BadCert {
-            what: "trust roots".into(),
-            reason: e.to_string(),
-        })
+    WebPkiServerVerifier::builder_with_provider(
+        Arc::new(root_store(mode, roots)?),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| TlsSetupError::BadCert {
+        what: "trust roots".into(),
+        reason: e.to_string(),
+    })
 }
 
 /// `require`/`prefer`: encrypt, check nothing about the certificate, but
@@ -229,6 +280,39 @@ impl ServerCertVerifier for ChainOnly {
     }
 }
 
+/// tokio-postgres' TLS connector, checking the certificate against a fixed
+/// name: the host, or the real endpoint given with `--iam-host` when the
+/// connection goes through a tunnel (docs/tls.md, "Tunnels").
+#[derive(Clone)]
+pub struct NamedTls {
+    inner: tokio_postgres_rustls::MakeRustlsConnect,
+    name: String,
+}
+
+impl NamedTls {
+    /// A connector for `config` that verifies against `name`.
+    pub fn new(config: ClientConfig, name: &str) -> Self {
+        NamedTls {
+            inner: tokio_postgres_rustls::MakeRustlsConnect::new(config),
+            name: name.to_string(),
+        }
+    }
+}
+
+impl<S> tokio_postgres::tls::MakeTlsConnect<S> for NamedTls
+where
+    tokio_postgres_rustls::MakeRustlsConnect: tokio_postgres::tls::MakeTlsConnect<S>,
+{
+    type Stream = <tokio_postgres_rustls::MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<S>>::Stream;
+    type TlsConnect = <tokio_postgres_rustls::MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<S>>::TlsConnect;
+    type Error =
+        <tokio_postgres_rustls::MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<S>>::Error;
+
+    fn make_tls_connect(&mut self, _host: &str) -> Result<Self::TlsConnect, Self::Error> {
+        self.inner.make_tls_connect(&self.name)
+    }
+}
+
 /// Finds a rustls error in `err`'s source chain and says which check failed.
 pub fn classify(err: &(dyn std::error::Error + 'static), host: &str) -> Option<TlsFailure> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -286,11 +370,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_roots_parse() {
-        let store = root_store(&TrustRoots::Bundled).unwrap();
+    fn public_roots_serve_verify_full_only() {
         let rds = CertificateDer::pem_slice_iter(RDS_CA_BUNDLE).count();
         assert!(rds >= 100, "{rds}");
-        assert!(store.len() > rds + 100);
+        let full = root_store(SslMode::VerifyFull, &TrustRoots::Bundled).unwrap();
+        assert!(full.len() > rds + 100);
+        let ca = root_store(SslMode::VerifyCa, &TrustRoots::Bundled).unwrap();
+        assert_eq!(ca.len(), rds);
     }
 
     #[test]
@@ -301,7 +387,11 @@ mod tests {
 
     #[test]
     fn missing_root_file_is_named() {
-        let e = root_store(&TrustRoots::File("/nonexistent/ca.pem".into())).unwrap_err();
+        let e = root_store(
+            SslMode::VerifyCa,
+            &TrustRoots::File("/nonexistent/ca.pem".into()),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("/nonexistent/ca.pem"));
     }
 }

@@ -14,8 +14,8 @@ pub mod sso;
 pub mod sts;
 
 pub use certs::{Certs, certs};
-pub use mariadb::{MariaServer, mariadb, mariadb_plain};
-pub use postgres::{PgServer, postgres, postgres_plain};
+pub use mariadb::{MariaServer, mariadb, mariadb_plain, mariadb_wildcard};
+pub use postgres::{PgServer, postgres, postgres_plain, postgres_wildcard};
 
 /// The password every test user gets.
 pub const PASSWORD: &str = "s3cret-Pa55";

@@ -28,6 +28,15 @@ pub fn mariadb() -> &'static MariaServer {
     S.get_or_init(|| MariaServer::start(true))
 }
 
+/// A TLS server whose certificate is for `*.example.test` only.
+pub fn mariadb_wildcard() -> &'static MariaServer {
+    static S: OnceLock<MariaServer> = OnceLock::new();
+    S.get_or_init(|| {
+        let c = certs();
+        MariaServer::start_with(Some((&c.wildcard_cert, &c.wildcard_key)), "maria-wild")
+    })
+}
+
 /// A server with TLS switched off.
 pub fn mariadb_plain() -> &'static MariaServer {
     static S: OnceLock<MariaServer> = OnceLock::new();
@@ -36,7 +45,17 @@ pub fn mariadb_plain() -> &'static MariaServer {
 
 impl MariaServer {
     fn start(tls: bool) -> MariaServer {
-        let dir = scratch_dir(if tls { "maria-tls" } else { "maria-plain" }).expect("scratch dir");
+        let c = certs();
+        Self::start_with(
+            tls.then_some((&c.server_cert, &c.server_key)),
+            if tls { "maria-tls" } else { "maria-plain" },
+        )
+    }
+
+    /// `cert`: the server certificate and key, or None for no TLS.
+    fn start_with(cert: Option<(&PathBuf, &PathBuf)>, tag: &str) -> MariaServer {
+        let tls = cert.is_some();
+        let dir = scratch_dir(tag).expect("scratch dir");
         let data = dir.join("data");
         let socket = dir.join("mysqld.sock");
         let mut install = Command::new("mariadb-install-db");
@@ -55,7 +74,7 @@ impl MariaServer {
 
         let port = free_port();
         let pam = pam_service(
-            if tls { "my-tls" } else { "my-plain" },
+            &tag.replace("maria", "my"),
             vec![
                 format!("localhost:{port}"),
                 format!("127.0.0.1:{port}"),
@@ -83,11 +102,10 @@ impl MariaServer {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        if tls {
-            let c = certs();
-            cmd.arg(format!("--ssl-cert={}", c.server_cert.display()))
-                .arg(format!("--ssl-key={}", c.server_key.display()))
-                .arg(format!("--ssl-ca={}", c.ca.display()));
+        if let Some((cert, key)) = cert {
+            cmd.arg(format!("--ssl-cert={}", cert.display()))
+                .arg(format!("--ssl-key={}", key.display()))
+                .arg(format!("--ssl-ca={}", certs().ca.display()));
         } else {
             cmd.arg("--skip-ssl");
         }

@@ -37,6 +37,15 @@ pub fn postgres() -> &'static PgServer {
     S.get_or_init(|| PgServer::start(true))
 }
 
+/// A TLS cluster whose certificate is for `*.example.test` only.
+pub fn postgres_wildcard() -> &'static PgServer {
+    static S: OnceLock<PgServer> = OnceLock::new();
+    S.get_or_init(|| {
+        let c = certs();
+        PgServer::start_with(Some((&c.wildcard_cert, &c.wildcard_key)), "pg-wild")
+    })
+}
+
 /// A cluster with TLS switched off.
 pub fn postgres_plain() -> &'static PgServer {
     static S: OnceLock<PgServer> = OnceLock::new();
@@ -54,6 +63,13 @@ impl PgServer {
     }
 
     fn start_named(tls: bool, tag: &str) -> PgServer {
+        let c = certs();
+        Self::start_with(tls.then_some((&c.server_cert, &c.server_key)), tag)
+    }
+
+    /// `cert`: the server certificate and key, or None for no TLS.
+    fn start_with(cert: Option<(&PathBuf, &PathBuf)>, tag: &str) -> PgServer {
+        let tls = cert.is_some();
         let dir = scratch_dir(tag).expect("scratch dir");
         let data = dir.join("data");
         let socket_dir = dir.join("sock");
@@ -63,10 +79,9 @@ impl PgServer {
         } else {
             None
         };
-        if tls {
-            let c = certs();
-            std::fs::copy(&c.server_cert, dir.join("server.pem")).unwrap();
-            std::fs::copy(&c.server_key, dir.join("server.key")).unwrap();
+        if let Some((cert, key)) = cert {
+            std::fs::copy(cert, dir.join("server.pem")).unwrap();
+            std::fs::copy(key, dir.join("server.key")).unwrap();
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(
                 dir.join("server.key"),

@@ -70,13 +70,25 @@ impl Failure {
                 TlsFailure::UnknownCa => {
                     causes.push("the server certificate is not signed by a trusted CA: pass the CA with --sslrootcert FILE".into());
                     causes.push("for RDS the Amazon RDS CA bundle is built in; if the instance uses a newer CA, download global-bundle.pem and pass it with --sslrootcert".into());
+                    if t.sslmode == rdsql_db::SslMode::VerifyCa {
+                        causes.push("verify-ca trusts the Amazon RDS CAs or your --sslrootcert FILE only; publicly trusted certificates count for verify-full (where the host name is checked)".into());
+                    }
                     causes.push(
-                        "to encrypt without verifying (unsafe), use --sslmode require".into(),
+                        "to encrypt without verifying (unsafe): --sslmode require, without --sslrootcert".into(),
                     );
                 }
-                TlsFailure::NameMismatch { .. } => {
-                    causes.push("connect with the host name the certificate is for (for RDS, the instance endpoint, not an IP address or a CNAME)".into());
-                    causes.push("through a tunnel, use --sslmode verify-ca (chain only), or map the endpoint name to 127.0.0.1".into());
+                TlsFailure::NameMismatch { presented, .. } => {
+                    match presented.first() {
+                        Some(name) => causes.push(format!(
+                            "connect with a host name the certificate is for, e.g. -h {}",
+                            name.replace('*', "NAME")
+                        )),
+                        None => {
+                            causes.push("connect with the host name the certificate is for".into())
+                        }
+                    }
+                    causes.push("for RDS: the instance, cluster or proxy endpoint, not an IP address or a CNAME of your own".into());
+                    causes.push("through an SSH tunnel or port forward: keep -h/-p on the tunnel and give the real endpoint with --iam-host HOST (the certificate is checked against it, and IAM tokens are signed for it)".into());
                 }
                 TlsFailure::ServerHasNoTls => {
                     causes.push("the server has TLS switched off; with password auth, --sslmode prefer or disable connects without it".into());

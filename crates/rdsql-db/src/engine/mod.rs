@@ -181,7 +181,7 @@ impl Canceller {
                     .map_err(|e| e.to_string())?
                     .ok_or("no TLS config")?;
                 token
-                    .cancel_query(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+                    .cancel_query(crate::tls::NamedTls::new(config, s.tls_server_name()))
                     .await
                     .map_err(|e| e.to_string())
             }

@@ -5,7 +5,7 @@ use super::{SessionInfo, find_io, io_failure, target};
 use crate::error::{ConnectError, ConnectFailure, QueryError, TlsFailure};
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
-use crate::spec::{Engine, ServerSpec, SslMode, TrustRoots};
+use crate::spec::{Engine, ServerSpec, SslMode};
 use crate::tls;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts, Value};
@@ -27,37 +27,13 @@ impl MyConnection {
             target: target(spec),
             failure,
         };
-        let ssl = match spec.sslmode {
-            SslMode::Disable => None,
-            SslMode::Prefer | SslMode::Require => {
-                Some(SslOpts::default().with_danger_accept_invalid_certs(true))
-            }
-            SslMode::VerifyCa | SslMode::VerifyFull => {
-                let pem = tls::root_pem(&spec.roots)
-                    .map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e.to_string()))))?;
-                Some(
-                    SslOpts::default()
-                        .with_root_certs(vec![pem.into()])
-                        .with_disable_built_in_roots(matches!(spec.roots, TrustRoots::File(_))),
-                )
-            }
-        };
-        match Self::attempt(spec, password, ssl.clone()).await {
+        let ssl = ssl_opts(spec).map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e))))?;
+        match Self::attempt(spec, password, ssl).await {
             // libpq semantics for prefer: no TLS on the server → plain.
             Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls))
                 if spec.sslmode == SslMode::Prefer =>
             {
                 Self::attempt(spec, password, None).await.map_err(fail)
-            }
-            // verify-ca: the chain is verified, the name is not. mysql_async
-            // cannot skip only the name check, so verify the chain again
-            // against a name the certificate itself presents.
-            Err(ConnectFailure::Tls(TlsFailure::NameMismatch { presented, .. }))
-                if spec.sslmode == SslMode::VerifyCa && !presented.is_empty() =>
-            {
-                let ssl =
-                    ssl.map(|o| o.with_danger_tls_hostname_override(Some(presented[0].clone())));
-                Self::attempt(spec, password, ssl).await.map_err(fail)
             }
             other => other.map_err(fail),
         }
@@ -88,7 +64,7 @@ impl MyConnection {
         drop(secret);
         let conn = Conn::new(opts)
             .await
-            .map_err(|e| classify_connect(&e, &spec.host))?;
+            .map_err(|e| classify_connect(&e, spec.tls_server_name()))?;
         Ok(MyConnection {
             conn: Some(conn),
             engine: spec.engine,
@@ -173,6 +149,30 @@ impl MyConnection {
             let _ = c.disconnect().await;
         }
     }
+}
+
+/// The driver's TLS options for `spec` (docs/tls.md). `verify-ca` checks
+/// the chain and skips only the name, through the patched driver
+/// (vendor/README.md); the public web roots count for `verify-full` only.
+fn ssl_opts(spec: &ServerSpec) -> Result<Option<SslOpts>, String> {
+    let verified = |skip_name: bool| -> Result<SslOpts, String> {
+        let roots = tls::root_certs(&spec.roots).map_err(|e| e.to_string())?;
+        let name = spec.tls_server_name();
+        Ok(SslOpts::default()
+            // DER buffers (the driver's type for them is not exported).
+            .with_root_certs(roots.iter().map(|c| c.as_ref().to_vec().into()).collect())
+            .with_disable_built_in_roots(!tls::trusts_public_roots(spec.sslmode, &spec.roots))
+            .with_danger_skip_domain_validation(skip_name)
+            .with_danger_tls_hostname_override((name != spec.host).then(|| name.to_string())))
+    };
+    Ok(match spec.sslmode {
+        SslMode::Disable => None,
+        SslMode::Prefer | SslMode::Require => {
+            Some(SslOpts::default().with_danger_accept_invalid_certs(true))
+        }
+        SslMode::VerifyCa => Some(verified(true)?),
+        SslMode::VerifyFull => Some(verified(false)?),
+    })
 }
 
 fn classify_connect(e: &mysql_async::Error, host: &str) -> ConnectFailure {

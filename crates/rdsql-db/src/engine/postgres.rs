@@ -59,11 +59,11 @@ impl PgConnection {
         if let Some(t) = spec.connect_timeout {
             cfg.connect_timeout(t);
         }
-        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config);
+        let tls = tls::NamedTls::new(tls_config, spec.tls_server_name());
         let (client, connection) = cfg
             .connect(tls)
             .await
-            .map_err(|e| fail(classify_connect(&e, &spec.host)))?;
+            .map_err(|e| fail(classify_connect(&e, spec.tls_server_name())))?;
         drop(secret);
         let mut connection = connection;
         let task = tokio::spawn(async move {

@@ -9,3 +9,4 @@ mod postgres;
 mod shell;
 mod sqlite;
 mod sso;
+mod tls;

@@ -93,14 +93,20 @@ fn wrong_host_name_fails_only_under_verify_full() {
 
 #[test]
 fn require_prefer_disable() {
-    let v = ssl_version(&[
+    let v = ssl_version(&[&url("127.0.0.2"), "--sslmode", "require"]);
+    assert!(v.starts_with("TLSv1"), "{v:?}");
+    // With a root file, require is verify-ca (libpq).
+    rdsql(&[
+        "query",
         &url("127.0.0.2"),
         "--sslmode",
         "require",
         "--sslrootcert",
         &other_ca(),
-    ]);
-    assert!(v.starts_with("TLSv1"), "{v:?}");
+        "-c",
+        "select 1",
+    ])
+    .fails(2, "unknown CA");
     let v = ssl_version(&[&url("127.0.0.1")]);
     assert!(v.starts_with("TLSv1"), "prefer (default) uses TLS: {v:?}");
     assert_eq!(

@@ -81,7 +81,9 @@ fn wrong_host_name_fails_only_under_verify_full() {
 #[test]
 fn require_encrypts_without_checking() {
     let u = url("rdsql_scram", "127.0.0.2", "?sslmode=require");
-    assert_eq!(ssl_in_use(&[&u, "--sslrootcert", &other_ca()]), "t");
+    assert_eq!(ssl_in_use(&[&u]), "t");
+    // With a root file, require is verify-ca (libpq).
+    rdsql(&["query", &u, "--sslrootcert", &other_ca(), "-c", "select 1"]).fails(2, "unknown CA");
 }
 
 #[test]
