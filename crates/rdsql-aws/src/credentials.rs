@@ -271,6 +271,14 @@ impl ResolvedCredentials {
         &self.description
     }
 
+    /// Drops the held credentials, so the next call asks the provider
+    /// again (after the server rejected a token signed with them).
+    pub fn forget(&self) {
+        if let Ok(mut held) = self.held.lock() {
+            *held = None;
+        }
+    }
+
     /// Current credentials. Temporary ones are held until 5 minutes before
     /// they expire, then fetched again from the provider.
     pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {

@@ -128,6 +128,9 @@ pub enum ConnectFailure {
     },
     /// The password/token could not be obtained.
     Password(ProviderError),
+    /// The server asks for a password and none was given (nothing was
+    /// sent, so the server saw no failed login).
+    PasswordRequired,
     /// The connection broke during the handshake.
     Io(String),
     /// SQLite could not open the file.
@@ -155,6 +158,9 @@ impl std::fmt::Display for ConnectFailure {
             }
             ConnectFailure::Server { code, message } => write!(f, "{message} [{code}]"),
             ConnectFailure::Password(p) => write!(f, "{p}"),
+            ConnectFailure::PasswordRequired => {
+                f.write_str("the server asks for a password and none was given")
+            }
             ConnectFailure::Io(m) => write!(f, "{m}"),
             ConnectFailure::Sqlite(m) => write!(f, "{m}"),
             ConnectFailure::Other(m) => write!(f, "{m}"),

@@ -11,6 +11,7 @@ use rdsql_aws::{
     CredentialSource, ResolvedCredentials, TokenCache, TokenRequest, generate_auth_token,
     resolve_region,
 };
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -25,6 +26,8 @@ pub struct IamTokenProvider {
     cache: Arc<TokenCache>,
     clock: Clock,
     issued_at: Mutex<Option<SystemTime>>,
+    /// Whether the last token handed out came from the reuse cache.
+    last_from_cache: AtomicBool,
     method: &'static str,
 }
 
@@ -94,6 +97,7 @@ impl IamTokenProvider {
             cache,
             clock,
             issued_at: Mutex::new(None),
+            last_from_cache: AtomicBool::new(false),
             method: spec.auth.name(),
         })
     }
@@ -121,8 +125,10 @@ impl IamTokenProvider {
         let now = (self.clock)();
         if let Some((tok, at)) = self.cache.get(&self.request, creds.access_key_id(), now) {
             *self.issued_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
+            self.last_from_cache.store(true, Ordering::SeqCst);
             return Ok(tok);
         }
+        self.last_from_cache.store(false, Ordering::SeqCst);
         let tok = generate_auth_token(&self.request, &creds, now).map_err(|e| ProviderError {
             message: e.to_string(),
             hints: vec!["check the host, port, user and region for unusual characters".into()],
@@ -139,8 +145,17 @@ impl PasswordProvider for IamTokenProvider {
         Box::pin(self.token())
     }
 
+    /// A retry makes sense only when the rejected token was a reused one
+    /// (it may have been signed with credentials revoked since): then the
+    /// cache is emptied and the credential provider asked again. A freshly
+    /// signed token that was rejected would be rejected again — the cause is
+    /// the policy, the user or the region (docs/tokens.md, "Retry").
     fn invalidate(&self) -> bool {
+        if !self.last_from_cache.swap(false, Ordering::SeqCst) {
+            return false;
+        }
         self.cache.clear();
+        self.credentials.forget();
         true
     }
 

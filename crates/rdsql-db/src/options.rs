@@ -1,122 +1,303 @@
-//! Raw connection options as they arrive from a URL, flags or the
-//! environment, before they are resolved into a [`crate::ConnectionSpec`].
+//! Raw connection options as they arrive from a URL, flags, a saved
+//! connection or the environment, before they are resolved into a
+//! [`crate::ConnectionSpec`].
+//!
+//! Every connection field is defined once, in the `fields!` table below:
+//! its name (URL parameter and saved-connection key), flag, help text and
+//! value type. The struct, the layering, the by-name setter and getter and
+//! the [`FIELDS`] table that the CLI, saved connections and URL writer read
+//! are all generated from it (docs/connection-model.md).
 
 use crate::Secret;
 use crate::spec::{AuthMethod, Engine, SslMode};
 use std::path::PathBuf;
 
-/// Every connection setting, each optional. Several sources (flags, URL,
-/// environment) are layered with [`ConnectOptions::or`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConnectOptions {
-    pub engine: Option<Engine>,
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub user: Option<String>,
-    pub dbname: Option<String>,
-    pub password: Option<Secret>,
-    pub auth: Option<AuthMethod>,
-    pub sslmode: Option<SslMode>,
-    pub sslrootcert: Option<PathBuf>,
-    /// Seconds; 0 means wait forever.
-    pub connect_timeout: Option<u64>,
-    pub aws_region: Option<String>,
-    pub aws_profile: Option<String>,
-    pub aws_access_key_id: Option<String>,
-    pub sso_start_url: Option<String>,
-    pub sso_region: Option<String>,
-    pub sso_account_id: Option<String>,
-    pub sso_role_name: Option<String>,
-    pub iam_host: Option<String>,
-    pub iam_port: Option<u16>,
-    /// From a saved connection's secret store only (never a URL or flag).
-    pub aws_secret_access_key: Option<Secret>,
+/// How a field's value is written and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text.
+    Text,
+    /// A whole number (ports, seconds).
+    Number,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
 }
 
-/// The names accepted as URL query parameters.
-pub const URL_PARAMETERS: &[&str] = &[
-    "engine",
-    "host",
-    "port",
-    "user",
-    "dbname",
-    "auth",
-    "sslmode",
-    "sslrootcert",
-    "connect_timeout",
-    "aws_region",
-    "aws_profile",
-    "aws_access_key_id",
-    "sso_start_url",
-    "sso_region",
-    "sso_account_id",
-    "sso_role_name",
-    "iam_host",
-    "iam_port",
-];
+/// The description of one connection field.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// `snake_case`: the URL query parameter and the saved-connection key.
+    pub name: &'static str,
+    /// The long flag, without `--`.
+    pub flag: &'static str,
+    /// psql's short flag, when there is one.
+    pub short: Option<char>,
+    /// One line for `--help` and the UI's form.
+    pub help: &'static str,
+    /// The placeholder shown in help.
+    pub value_name: &'static str,
+    pub kind: FieldKind,
+    /// Environment variables that fill the field when nothing else does
+    /// (PostgreSQL's libpq variables apply to PostgreSQL only).
+    pub env: &'static [&'static str],
+}
+
+fn parse_text(v: &str) -> Result<String, String> {
+    Ok(v.to_string())
+}
+fn parse_port(v: &str) -> Result<u16, String> {
+    crate::url::parse_port(v).map_err(str::to_string)
+}
+fn parse_seconds(v: &str) -> Result<u64, String> {
+    v.parse()
+        .map_err(|_| "must be a whole number of seconds".to_string())
+}
+fn parse_path(v: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(v))
+}
+fn show_path(p: &PathBuf) -> String {
+    p.display().to_string()
+}
+
+macro_rules! fields {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty = {
+            flag: $flag:literal, short: $short:expr, value: $value_name:literal,
+            kind: $kind:expr, env: [$($env:literal),*],
+            parse: $parse:expr, show: $show:expr,
+        }
+    ),* $(,)?) => {
+        /// Every connection setting, each optional. Several sources (flags,
+        /// URL, saved connection, environment) are layered with
+        /// [`ConnectOptions::or`].
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct ConnectOptions {
+            $( $(#[doc = $doc])* pub $field: Option<$ty>, )*
+            /// From the URL's user information, a prompt or a saved
+            /// connection's secret store — never a flag or URL parameter.
+            pub password: Option<Secret>,
+            /// From a saved connection's secret store only.
+            pub aws_secret_access_key: Option<Secret>,
+        }
+
+        /// The connection fields, in help order.
+        pub const FIELDS: &[Field] = &[
+            $( Field {
+                name: stringify!($field),
+                flag: $flag,
+                short: $short,
+                help: concat!($($doc),*),
+                value_name: $value_name,
+                kind: $kind,
+                env: &[$($env),*],
+            }, )*
+        ];
+
+        impl ConnectOptions {
+            /// Fills every unset field of `self` from `other`.
+            pub fn or(self, other: ConnectOptions) -> ConnectOptions {
+                ConnectOptions {
+                    $( $field: self.$field.or(other.$field), )*
+                    password: self.password.or(other.password),
+                    aws_secret_access_key: self.aws_secret_access_key.or(other.aws_secret_access_key),
+                }
+            }
+
+            /// Sets one field by its `snake_case` name. The error explains
+            /// what is wrong with the value or the name.
+            pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+                match key {
+                    $( stringify!($field) => {
+                        let parse: fn(&str) -> Result<$ty, String> = $parse;
+                        self.$field = Some(parse(value)?);
+                    } )*
+                    other => {
+                        return Err(format!(
+                            "unknown parameter {other:?}; known: {}",
+                            URL_PARAMETERS.join(", ")
+                        ));
+                    }
+                }
+                Ok(())
+            }
+
+            /// One field's value in the form [`ConnectOptions::set`] reads.
+            pub fn get(&self, key: &str) -> Option<String> {
+                match key {
+                    $( stringify!($field) => {
+                        let show: fn(&$ty) -> String = $show;
+                        self.$field.as_ref().map(show)
+                    } )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+fields! {
+    /// postgres, mysql, mariadb or sqlite (inferred from the URL scheme).
+    engine: Engine = {
+        flag: "engine", short: None, value: "ENGINE",
+        kind: FieldKind::Choice(&["postgres", "mysql", "mariadb", "sqlite"]), env: [],
+        parse: |v| v.parse(), show: |e| e.name().to_string(),
+    },
+    /// Server host name or IP address.
+    host: String = {
+        flag: "host", short: Some('h'), value: "HOST",
+        kind: FieldKind::Text, env: ["PGHOST"],
+        parse: parse_text, show: String::clone,
+    },
+    /// Server port (PostgreSQL 5432, MySQL/MariaDB 3306 by default).
+    port: u16 = {
+        flag: "port", short: Some('p'), value: "PORT",
+        kind: FieldKind::Number, env: ["PGPORT"],
+        parse: parse_port, show: u16::to_string,
+    },
+    /// Database user.
+    user: String = {
+        flag: "user", short: Some('U'), value: "USER",
+        kind: FieldKind::Text, env: ["PGUSER"],
+        parse: parse_text, show: String::clone,
+    },
+    /// Database name (the file path for SQLite).
+    dbname: String = {
+        flag: "dbname", short: Some('d'), value: "DBNAME",
+        kind: FieldKind::Text, env: ["PGDATABASE"],
+        parse: parse_text, show: String::clone,
+    },
+    /// password, iam-keys, iam-profile or sso.
+    auth: AuthMethod = {
+        flag: "auth", short: None, value: "METHOD",
+        kind: FieldKind::Choice(&["password", "iam-keys", "iam-profile", "sso"]), env: [],
+        parse: |v| v.parse(), show: |a| a.name().to_string(),
+    },
+    /// disable, prefer, require, verify-ca or verify-full.
+    sslmode: SslMode = {
+        flag: "sslmode", short: None, value: "MODE",
+        kind: FieldKind::Choice(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
+        env: ["PGSSLMODE"],
+        parse: |v| v.parse(), show: |m| m.name().to_string(),
+    },
+    /// Trust only the CA certificates in this PEM file, or `system` for the OS store.
+    sslrootcert: PathBuf = {
+        flag: "sslrootcert", short: None, value: "FILE|system",
+        kind: FieldKind::Text, env: ["PGSSLROOTCERT"],
+        parse: parse_path, show: show_path,
+    },
+    /// Seconds to wait for the connection (0 = forever; default 10).
+    connect_timeout: u64 = {
+        flag: "connect-timeout", short: None, value: "SECONDS",
+        kind: FieldKind::Number, env: ["PGCONNECT_TIMEOUT"],
+        parse: parse_seconds, show: u64::to_string,
+    },
+    /// AWS region used to sign IAM tokens.
+    aws_region: String = {
+        flag: "aws-region", short: None, value: "REGION",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// AWS profile for iam-profile and sso.
+    aws_profile: String = {
+        flag: "aws-profile", short: None, value: "PROFILE",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// Access key ID for iam-keys (the secret never comes from an argument).
+    aws_access_key_id: String = {
+        flag: "aws-access-key-id", short: None, value: "ID",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// IAM Identity Center start URL (custom SSO).
+    sso_start_url: String = {
+        flag: "sso-start-url", short: None, value: "URL",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// IAM Identity Center region (custom SSO).
+    sso_region: String = {
+        flag: "sso-region", short: None, value: "REGION",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// AWS account ID for SSO role credentials.
+    sso_account_id: String = {
+        flag: "sso-account-id", short: None, value: "ID",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// IAM role name for SSO role credentials.
+    sso_role_name: String = {
+        flag: "sso-role-name", short: None, value: "NAME",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// The real endpoint behind a tunnel: IAM tokens are signed for it and the certificate is checked against it.
+    iam_host: String = {
+        flag: "iam-host", short: None, value: "HOST",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// The real endpoint's port behind a tunnel (for IAM token signing).
+    iam_port: u16 = {
+        flag: "iam-port", short: None, value: "PORT",
+        kind: FieldKind::Number, env: [],
+        parse: parse_port, show: u16::to_string,
+    },
+}
+
+/// The names accepted as URL query parameters (and saved-connection keys).
+pub const URL_PARAMETERS: &[&str] = &{
+    let mut names = [""; FIELDS.len()];
+    let mut i = 0;
+    while i < FIELDS.len() {
+        names[i] = FIELDS[i].name;
+        i += 1;
+    }
+    names
+};
 
 impl ConnectOptions {
-    /// Fills every unset field of `self` from `other`.
-    pub fn or(self, other: ConnectOptions) -> ConnectOptions {
-        ConnectOptions {
-            engine: self.engine.or(other.engine),
-            host: self.host.or(other.host),
-            port: self.port.or(other.port),
-            user: self.user.or(other.user),
-            dbname: self.dbname.or(other.dbname),
-            password: self.password.or(other.password),
-            auth: self.auth.or(other.auth),
-            sslmode: self.sslmode.or(other.sslmode),
-            sslrootcert: self.sslrootcert.or(other.sslrootcert),
-            connect_timeout: self.connect_timeout.or(other.connect_timeout),
-            aws_region: self.aws_region.or(other.aws_region),
-            aws_profile: self.aws_profile.or(other.aws_profile),
-            aws_access_key_id: self.aws_access_key_id.or(other.aws_access_key_id),
-            sso_start_url: self.sso_start_url.or(other.sso_start_url),
-            sso_region: self.sso_region.or(other.sso_region),
-            sso_account_id: self.sso_account_id.or(other.sso_account_id),
-            sso_role_name: self.sso_role_name.or(other.sso_role_name),
-            iam_host: self.iam_host.or(other.iam_host),
-            iam_port: self.iam_port.or(other.iam_port),
-            aws_secret_access_key: self.aws_secret_access_key.or(other.aws_secret_access_key),
-        }
+    /// The options as a URL that [`crate::url::parse_url`] reads back to
+    /// the same options; the password is written only when `with_password`
+    /// (for the round-trip test and nothing that prints).
+    pub fn to_url(&self, with_password: bool) -> String {
+        crate::url::write_url(self, with_password)
     }
+}
 
-    /// Sets one option by its `snake_case` name (URL query parameter form).
-    /// The error explains what is wrong with the value or name.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        let s = || Some(value.to_string());
-        match key {
-            "engine" => self.engine = Some(value.parse()?),
-            "host" => self.host = s(),
-            "port" => self.port = Some(crate::url::parse_port(value)?),
-            "user" => self.user = s(),
-            "dbname" => self.dbname = s(),
-            "auth" => self.auth = Some(value.parse()?),
-            "sslmode" => self.sslmode = Some(value.parse()?),
-            "sslrootcert" => self.sslrootcert = Some(PathBuf::from(value)),
-            "connect_timeout" => {
-                self.connect_timeout =
-                    Some(value.parse().map_err(|_| {
-                        "connect_timeout must be a whole number of seconds".to_string()
-                    })?)
-            }
-            "aws_region" => self.aws_region = s(),
-            "aws_profile" => self.aws_profile = s(),
-            "aws_access_key_id" => self.aws_access_key_id = s(),
-            "sso_start_url" => self.sso_start_url = s(),
-            "sso_region" => self.sso_region = s(),
-            "sso_account_id" => self.sso_account_id = s(),
-            "sso_role_name" => self.sso_role_name = s(),
-            "iam_host" => self.iam_host = s(),
-            "iam_port" => self.iam_port = Some(crate::url::parse_port(value)?),
-            other => {
-                return Err(format!(
-                    "unknown parameter {other:?}; known: {}",
-                    URL_PARAMETERS.join(", ")
-                ));
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_round_trips_by_name() {
+        for f in FIELDS {
+            let sample = match f.kind {
+                FieldKind::Text => "some value/é".to_string(),
+                FieldKind::Number => "42".to_string(),
+                FieldKind::Choice(c) => c[c.len() - 1].to_string(),
+            };
+            let mut o = ConnectOptions::default();
+            o.set(f.name, &sample).unwrap();
+            assert_eq!(
+                o.get(f.name).as_deref(),
+                Some(sample.as_str()),
+                "{}",
+                f.name
+            );
+            // Layering keeps the first source's value.
+            let merged = o.clone().or(ConnectOptions::default());
+            assert_eq!(merged.get(f.name), o.get(f.name));
+            assert_eq!(
+                f.flag,
+                f.name.replace('_', "-"),
+                "flags are the names in kebab case"
+            );
         }
-        Ok(())
+        assert_eq!(URL_PARAMETERS.len(), FIELDS.len());
+        assert!(ConnectOptions::default().set("password", "x").is_err());
     }
 }

@@ -5,40 +5,124 @@ use crate::options::ConnectOptions;
 use crate::spec::Engine;
 use percent_encoding::percent_decode_str;
 
+/// A URL cut into its parts by the one tokenizer that both parsing and
+/// redaction use, so a message can never quote a piece of a password that
+/// the parser saw differently (docs/connection-model.md, "URLs").
+///
+/// The rule: after `scheme:` and an optional `//`, the **last** `@` of the
+/// input ends the user information; the first `:` inside it separates the
+/// user from the password. So a password may hold any character unencoded
+/// (`/ ? # @ : %` and spaces included); an `@` in the database name or a
+/// parameter must be written `%40`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlTokens<'a> {
+    /// Up to the first `:` (empty when the input is no URL).
+    pub scheme: &'a str,
+    /// Whether `//` followed `scheme:`.
+    pub slashes: bool,
+    pub user: Option<&'a str>,
+    pub password: Option<&'a str>,
+    /// Everything after the user information (or after the scheme when
+    /// there is none): host, port, path and query.
+    pub rest: &'a str,
+}
+
+impl<'a> UrlTokens<'a> {
+    /// Tokenizes any input; never fails.
+    pub fn new(input: &'a str) -> UrlTokens<'a> {
+        let (scheme, after) = match input.split_once(':') {
+            Some((s, r)) if scheme_engine(s).is_some() => (s, r),
+            // Not one of our URLs ("user:pw@host", "mongodb://…"):
+            // everything before the last '@' still counts as user
+            // information, so it is never echoed.
+            _ => ("", input),
+        };
+        let (slashes, after) = match after.strip_prefix("//") {
+            Some(r) => (true, r),
+            None => (false, after),
+        };
+        let (user, password, rest) = match after.rfind('@') {
+            Some(at) => {
+                let info = &after[..at];
+                let (u, p) = match info.split_once(':') {
+                    Some((u, p)) => (u, Some(p)),
+                    None => (info, None),
+                };
+                (Some(u), p, &after[at + 1..])
+            }
+            None => (None, None, after),
+        };
+        UrlTokens {
+            scheme,
+            slashes,
+            user,
+            password,
+            rest,
+        }
+    }
+
+    /// The input with the password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let mut out = String::new();
+        if !self.scheme.is_empty() {
+            out.push_str(self.scheme);
+            out.push(':');
+        }
+        if self.slashes {
+            out.push_str("//");
+        }
+        if let Some(u) = self.user {
+            out.push_str(u);
+            if self.password.is_some() {
+                out.push_str(":***");
+            }
+            out.push('@');
+        }
+        out.push_str(self.rest);
+        out
+    }
+}
+
+/// The engine a URL scheme names.
+fn scheme_engine(scheme: &str) -> Option<Engine> {
+    match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => Some(Engine::Postgres),
+        "mysql" => Some(Engine::Mysql),
+        "mariadb" => Some(Engine::Mariadb),
+        "sqlite" | "sqlite3" => Some(Engine::Sqlite),
+        _ => None,
+    }
+}
+
 /// Parses a connection URL into options. Errors quote the offending part,
 /// with any password replaced by `***`.
 pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
-    let redacted = redact_url(input);
+    let tokens = UrlTokens::new(input);
+    let redacted = tokens.redacted();
     let bad = |part: &str, why: &str| SpecError::BadUrl {
         url: redacted.clone(),
         part: part.to_string(),
         reason: why.to_string(),
     };
 
-    let (scheme, rest) = match input.split_once(':') {
-        Some((s, r))
-            if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') =>
-        {
-            (s, r)
-        }
-        _ => {
-            return Err(bad(
+    let Some(engine) = scheme_engine(tokens.scheme) else {
+        // Quote only what precedes the first ':' (never a password).
+        return Err(match input.split_once(':') {
+            Some((s, _))
+                if !s.is_empty()
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
+                    && input[s.len()..].starts_with("://") =>
+            {
+                bad(
+                    s,
+                    "unknown scheme; use postgres://, postgresql://, mysql://, mariadb:// or sqlite:",
+                )
+            }
+            _ => bad(
                 input_head(&redacted),
                 "expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:file.db",
-            ));
-        }
-    };
-    let engine = match scheme.to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => Engine::Postgres,
-        "mysql" => Engine::Mysql,
-        "mariadb" => Engine::Mariadb,
-        "sqlite" | "sqlite3" => Engine::Sqlite,
-        _ => {
-            return Err(bad(
-                scheme,
-                "unknown scheme; use postgres://, postgresql://, mysql://, mariadb:// or sqlite:",
-            ));
-        }
+            ),
+        });
     };
     let mut opts = ConnectOptions {
         engine: Some(engine),
@@ -46,11 +130,16 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
     };
 
     if engine == Engine::Sqlite {
-        let path = rest.strip_prefix("//").unwrap_or(rest);
-        let (path, query) = split_query(path);
+        if tokens.user.is_some() {
+            return Err(bad(
+                input_head(&redacted),
+                "a SQLite URL has no user or password (write @ in a file name as %40)",
+            ));
+        }
+        let (path, query) = split_query(tokens.rest);
         if path.is_empty() {
             return Err(bad(
-                input,
+                &redacted,
                 "a SQLite URL needs a file path or :memory:, e.g. sqlite:app.db",
             ));
         }
@@ -61,41 +150,37 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
         return Ok(opts);
     }
 
-    let Some(rest) = rest.strip_prefix("//") else {
+    if !tokens.slashes {
         return Err(bad(
-            rest,
+            input_head(&redacted),
             "expected // after the scheme, e.g. postgres://user@host:5432/db",
         ));
-    };
-    let (rest, query) = split_query(rest);
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
-    };
-    // The last '@' separates credentials from the host, so an unencoded '@'
-    // in a password still works.
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-        None => (None, authority),
-    };
-    if let Some(ui) = userinfo {
-        let (user, pass) = match ui.split_once(':') {
-            Some((u, p)) => (u, Some(p)),
-            None => (ui, None),
-        };
+    }
+    if let Some(user) = tokens.user {
+        if tokens.password.is_none() && user.contains(['/', '?']) {
+            return Err(bad(
+                input_head(&redacted),
+                "an unencoded '@' after the host: write @ in the database name or a parameter as %40",
+            ));
+        }
         if !user.is_empty() {
             opts.user = Some(decode(user, "user", &bad)?);
         }
-        if let Some(p) = pass {
-            let decoded = percent_decode_str(p).decode_utf8().map_err(|_| {
-                bad(
-                    "***",
-                    "the password is not valid UTF-8 after percent-decoding",
-                )
-            })?;
-            opts.password = Some(crate::Secret::new(decoded.into_owned()));
-        }
     }
+    if let Some(p) = tokens.password {
+        let decoded = percent_decode_str(p).decode_utf8().map_err(|_| {
+            bad(
+                "***",
+                "the password is not valid UTF-8 after percent-decoding",
+            )
+        })?;
+        opts.password = Some(crate::Secret::new(decoded.into_owned()));
+    }
+    let (rest, query) = split_query(tokens.rest);
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
     let (host, port) = if let Some(after) = hostport.strip_prefix('[') {
         let Some(end) = after.find(']') else {
             return Err(bad(hostport, "unterminated IPv6 address: expected ']'"));
@@ -198,33 +283,116 @@ fn apply_query(
     Ok(())
 }
 
-/// The URL with any password replaced by `***`, for messages.
+/// The URL with any password replaced by `***`, for messages (the same
+/// tokenizer as [`parse_url`]).
 pub fn redact_url(input: &str) -> String {
-    let Some(scheme_end) = input.find("://") else {
-        return input.to_string();
-    };
-    let after = &input[scheme_end + 3..];
-    let auth_end = after.find(['/', '?']).unwrap_or(after.len());
-    let authority = &after[..auth_end];
-    if let Some(at) = authority.rfind('@')
-        && let Some(colon) = authority[..at].find(':')
-    {
-        {
-            return format!(
-                "{}{}:***{}",
-                &input[..scheme_end + 3],
-                &authority[..colon],
-                &after[at..]
-            );
+    UrlTokens::new(input).redacted()
+}
+
+/// Characters kept as they are in written URLs (RFC 3986 unreserved).
+const ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, ENCODE).to_string()
+}
+
+/// Writes `opts` as a URL (see [`ConnectOptions::to_url`]).
+pub(crate) fn write_url(opts: &ConnectOptions, with_password: bool) -> String {
+    let engine = opts.engine.unwrap_or(Engine::Postgres);
+    let mut url = String::new();
+    let mut skip: Vec<&str> = vec!["engine"];
+    if engine == Engine::Sqlite {
+        url.push_str("sqlite:");
+        if let Some(db) = &opts.dbname {
+            url.push_str(&enc(db).replace("%2F", "/").replace("%3A", ":"));
+        }
+        skip.push("dbname");
+    } else {
+        url.push_str(engine.name());
+        url.push_str("://");
+        let password = opts.password.as_ref().filter(|_| with_password);
+        if opts.user.is_some() || password.is_some() {
+            url.push_str(&enc(opts.user.as_deref().unwrap_or("")));
+            if let Some(p) = password {
+                url.push(':');
+                url.push_str(&enc(p.expose()));
+            }
+            url.push('@');
+        }
+        match &opts.host {
+            Some(h) if h.parse::<std::net::Ipv6Addr>().is_ok() => url.push_str(&format!("[{h}]")),
+            Some(h) => url.push_str(&enc(h)),
+            None => {}
+        }
+        if let Some(p) = opts.port {
+            url.push_str(&format!(":{p}"));
+        }
+        if let Some(db) = &opts.dbname {
+            url.push('/');
+            url.push_str(&enc(db));
+        }
+        skip.extend(["host", "port", "user", "dbname"]);
+    }
+    let mut sep = '?';
+    for f in crate::options::FIELDS {
+        if skip.contains(&f.name) {
+            continue;
+        }
+        if let Some(v) = opts.get(f.name) {
+            url.push(sep);
+            url.push_str(f.name);
+            url.push('=');
+            url.push_str(&enc(&v));
+            sep = '&';
         }
     }
-    input.to_string()
+    url
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::spec::SslMode;
+
+    #[test]
+    fn password_with_a_slash_is_never_quoted() {
+        // Parsing and redaction cut the URL the same way.
+        for url in [
+            "postgres://u:pa/Zq7Xk@h/db",
+            "postgres://u:pa?Zq7Xk@h:99999/db",
+            "postgres://u:pa#Zq7Xk@h/db?colour=blue",
+            "postgres:/u:Zq7Xk@h/db",
+            "u:Zq7Xk@h/db",
+            "mongodb://u:Zq7Xk@h/db",
+            "sqlite:u:Zq7Xk@file.db",
+        ] {
+            if let Err(e) = parse_url(url) {
+                let e = e.to_string();
+                assert!(!e.contains("Zq7X"), "{url}: {e}");
+            }
+            assert!(!redact_url(url).contains("Zq7X"), "{url}");
+        }
+        assert_eq!(
+            parse_url("postgres://u:pa/ssword@h/db")
+                .unwrap()
+                .password
+                .unwrap()
+                .expose(),
+            "pa/ssword"
+        );
+        let o = parse_url("postgres://u:pa/ss?w#o@rd@h:5433/db").unwrap();
+        assert_eq!(o.password.unwrap().expose(), "pa/ss?w#o@rd");
+        assert_eq!((o.host.as_deref(), o.port), (Some("h"), Some(5433)));
+        // An unencoded '@' after the host is refused, not misread.
+        let e = parse_url("postgres://h/db?aws_profile=me@corp").unwrap_err();
+        assert!(e.to_string().contains("%40"), "{e}");
+        let o = parse_url("postgres://h/db?aws_profile=me%40corp").unwrap();
+        assert_eq!(o.aws_profile.as_deref(), Some("me@corp"));
+    }
 
     #[test]
     fn full_postgres_url() {

@@ -317,11 +317,10 @@ fn prompt(text: &str) -> Result<Secret, Failure> {
 }
 
 fn wants_password(f: &ConnectFailure) -> bool {
-    match f {
-        ConnectFailure::AuthRejected { .. } => true,
-        ConnectFailure::Other(m) => m.contains("password missing"),
-        _ => false,
-    }
+    matches!(
+        f,
+        ConnectFailure::AuthRejected { .. } | ConnectFailure::PasswordRequired
+    )
 }
 
 fn has_tty() -> bool {

@@ -148,6 +148,10 @@ impl Failure {
                 }
             }
             ConnectFailure::Password(p) => causes.extend(p.hints.iter().cloned()),
+            ConnectFailure::PasswordRequired => {
+                causes.push("give the password in the URL (user:password@host), in RDSQL_PASSWORD or PGPASSWORD, or save it with rdsql conn add".into());
+                causes.push("or run on a terminal, where rdsql asks for it (nothing was sent to the server)".into());
+            }
             ConnectFailure::Io(_) | ConnectFailure::Other(_) => {
                 causes.push("the server closed the connection during the handshake; check that this port speaks the engine you asked for".into());
             }

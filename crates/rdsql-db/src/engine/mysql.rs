@@ -53,7 +53,9 @@ impl MyConnection {
             .ip_or_hostname(spec.host.clone())
             .tcp_port(spec.port)
             .user(Some(spec.user.clone()))
-            .pass(Some(secret.expose().to_string()))
+            // The MySQL handshake always carries an answer; with no
+            // password it is the empty one, as the mysql client sends.
+            .pass((!secret.expose().is_empty()).then(|| secret.expose().to_string()))
             .db_name(spec.dbname.clone())
             .prefer_socket(false)
             .stmt_cache_size(0)

@@ -46,13 +46,18 @@ impl PgConnection {
         cfg.host(&spec.host)
             .port(spec.port)
             .user(&spec.user)
-            .password(secret.expose())
             .application_name("rdsql")
             .ssl_mode(match spec.sslmode {
                 SslMode::Disable => tokio_postgres::config::SslMode::Disable,
                 SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
                 _ => tokio_postgres::config::SslMode::Require,
             });
+        // No password is no password, not an empty one: if the server asks,
+        // the driver stops before answering, so the server records no
+        // failed login (as psql). docs/connection-model.md, "Passwords".
+        if !secret.expose().is_empty() {
+            cfg.password(secret.expose());
+        }
         if let Some(db) = &spec.dbname {
             cfg.dbname(db);
         }
@@ -173,6 +178,13 @@ fn classify_connect(e: &tokio_postgres::Error, host: &str) -> ConnectFailure {
     }
     if let Some(t) = tls::classify(e, host) {
         return ConnectFailure::Tls(t);
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = cur {
+        if s.to_string() == "password missing" {
+            return ConnectFailure::PasswordRequired;
+        }
+        cur = s.source();
     }
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = cur {

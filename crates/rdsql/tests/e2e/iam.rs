@@ -423,8 +423,11 @@ fn iam_refuses_a_server_without_tls_before_sending_a_token() {
 }
 
 #[test]
-fn a_rejected_token_is_retried_once_with_a_fresh_one() {
-    for (engine, url, sql, expected) in engines(
+fn a_rejected_fresh_token_is_not_retried() {
+    // The verifier rejects IAM_RETRY_USER's first token. A token signed for
+    // this connection (not a reused one) is not retried: signing again
+    // would not change the policy, user or region that made it fail.
+    for (engine, url, sql, _) in engines(
         IAM_RETRY_USER,
         &format!("&auth=iam-keys&aws_region={REGION}"),
     ) {
@@ -432,22 +435,60 @@ fn a_rejected_token_is_retried_once_with_a_fresh_one() {
             &["query", &url, "--verbose", "--format", "csv", "-c", sql],
             &static_env(),
         );
-        assert_eq!(who(o.ok()), expected, "{engine}");
-        assert!(
-            o.stderr.contains("retrying once with a fresh token"),
-            "{}",
-            o.stderr
-        );
+        o.fails(2, "authentication failed");
+        assert!(!o.stderr.contains("retrying"), "{}", o.stderr);
         let mine: Vec<String> = attempts(engine)
             .into_iter()
             .filter(|l| l.starts_with(IAM_RETRY_USER))
             .collect();
-        assert_eq!(mine.len(), 2, "{mine:?}");
-        assert!(
-            mine[0].contains("rejected") && mine[1].contains("accepted"),
-            "{mine:?}"
-        );
+        assert_eq!(mine.len(), 1, "{engine}: {mine:?}");
+        assert!(mine[0].contains("rejected"), "{mine:?}");
     }
+}
+
+#[test]
+fn only_a_reused_token_is_retried() {
+    use rdsql_db::PasswordProvider;
+    use rdsql_db::iam::IamTokenProvider;
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_, url, _, _) =
+        engines(IAM_USER, &format!("&auth=iam-keys&aws_region={REGION}")).remove(0);
+    let opts = rdsql_db::url::parse_url(&url).unwrap();
+    let rdsql_db::ConnectionSpec::Server(spec) =
+        rdsql_db::ConnectionSpec::resolve(opts, &|k| (k == "USER").then(|| "u".into())).unwrap()
+    else {
+        panic!()
+    };
+    let t0 = SystemTime::now();
+    let offset = Arc::new(std::sync::Mutex::new(Duration::ZERO));
+    let clock_offset = offset.clone();
+    let provider = rt
+        .block_on(IamTokenProvider::new(
+            &spec,
+            rdsql_aws::CredentialSource::Keys {
+                access_key_id: rdsql_testkit::iam::STATIC_KEY_ID.into(),
+                secret_access_key: rdsql_db::Secret::new(rdsql_testkit::iam::STATIC_SECRET),
+                session_token: None,
+            },
+            Arc::new(rdsql_aws::TokenCache::default()),
+            Arc::new(move || t0 + *clock_offset.lock().unwrap()),
+            &|_| None,
+        ))
+        .unwrap();
+    let first = rt.block_on(provider.password()).unwrap();
+    assert!(!provider.invalidate(), "a fresh token is not retried");
+    *offset.lock().unwrap() = Duration::from_secs(60);
+    let reused = rt.block_on(provider.password()).unwrap();
+    assert_eq!(reused.expose(), first.expose(), "reused within the window");
+    assert!(provider.invalidate(), "a reused token is retried once");
+    let fresh = rt.block_on(provider.password()).unwrap();
+    assert_ne!(fresh.expose(), first.expose(), "signed again, not reused");
+    assert!(!provider.invalidate());
 }
 
 #[test]

@@ -186,9 +186,10 @@ fn password_from_environment_variables() {
         o.ok().stdout,
         "current_user,current_database\nrdsql_md5,rdsql\n"
     );
-    // No password anywhere and no terminal: the server's refusal is reported.
+    // No password anywhere and no terminal: nothing is sent, and the
+    // request for one is reported.
     let o = rdsql(&["query", &bare, "-c", "select 1"]);
-    o.fails(2, "authentication failed");
+    o.fails(2, "the server asks for a password and none was given");
 }
 
 const TYPES_SQL: &str = r#"select
@@ -366,4 +367,32 @@ fn many_rows_stream_through() {
     o.ok();
     assert_eq!(o.stdout.lines().count(), 200_001);
     assert!(o.stdout.lines().last().unwrap().starts_with("200000,"));
+}
+
+#[test]
+fn no_password_means_none_is_sent() {
+    // A user no other test uses, so the server log's lines are ours.
+    postgres().psql("do $$ begin create role rdsql_nopw login password 'x-Pw-123'; exception when duplicate_object then null; end $$");
+    let u = format!(
+        "postgres://rdsql_nopw@127.0.0.1:{}/rdsql?sslmode=require",
+        postgres().port
+    );
+    let o = rdsql(&["query", &u, "-c", "select 1"]);
+    o.fails(2, "the server asks for a password and none was given");
+    assert!(o.stderr.contains("RDSQL_PASSWORD"), "{}", o.stderr);
+    // The driver stopped before answering the server's challenge: no
+    // failed login is recorded.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let log = postgres().log();
+    assert!(
+        !log.contains("password authentication failed for user \"rdsql_nopw\""),
+        "{log}"
+    );
+    // With the password, the same user connects (the test is not vacuous).
+    rdsql_env(
+        &["query", &u, "-c", "select 1"],
+        &[("PGPASSWORD", "x-Pw-123")],
+        None,
+    )
+    .ok();
 }
