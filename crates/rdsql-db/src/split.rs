@@ -1,12 +1,15 @@
 //! Splits SQL text into statements at top-level `;`, respecting quotes,
-//! dollar-quoting and comments, as psql and the mysql client do.
+//! dollar-quoting and comments, as psql and the mysql client do: PostgreSQL
+//! `BEGIN ATOMIC … END` bodies and parentheses stay whole, MySQL's
+//! `DELIMITER` command changes the terminator, and in MySQL `--` starts a
+//! comment only before whitespace (docs/sql-input.md).
 
 use crate::spec::Engine;
 
-/// Splits `sql` into statements (without the trailing `;`). Pieces holding
-/// only whitespace and comments are dropped.
+/// Splits `sql` into statements (without their terminator). Pieces holding
+/// only whitespace and comments, and MySQL `DELIMITER` lines, are dropped.
 pub fn split_statements(sql: &str, engine: Engine) -> Vec<&str> {
-    let scan = scan(sql, engine);
+    let scan = scan(sql, engine, ";");
     let mut out: Vec<&str> = scan.pieces.iter().map(|&(a, b)| sql[a..b].trim()).collect();
     if let Some(start) = scan.unterminated {
         out.push(sql[start..].trim());
@@ -15,33 +18,183 @@ pub fn split_statements(sql: &str, engine: Engine) -> Vec<&str> {
 }
 
 /// True when `sql` holds at least one statement and ends with a top-level
-/// `;` (only whitespace and comments after it): the shell runs it then.
-/// Unterminated quotes, dollar quotes and block comments keep it open.
+/// terminator (only whitespace and comments after it): the shell runs it
+/// then. Unterminated quotes, dollar quotes and block comments keep it open.
 pub fn is_complete(sql: &str, engine: Engine) -> bool {
-    let scan = scan(sql, engine);
+    let scan = scan(sql, engine, ";");
     !scan.open && scan.unterminated.is_none() && !scan.pieces.is_empty()
+}
+
+/// Reads statements one at a time from a stream (files, stdin), holding
+/// only the statement being read: memory stays flat on any size of dump.
+pub struct StatementReader<R> {
+    input: R,
+    engine: Engine,
+    /// Text read but not yet returned (always starts at a statement start).
+    pending: String,
+    /// Statements found in `pending`, not yet returned.
+    ready: std::collections::VecDeque<String>,
+    delimiter: String,
+    line: usize,
+    done: bool,
+}
+
+/// Why reading SQL input failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("line {line}: the input is not valid UTF-8")]
+    NotUtf8 { line: usize },
+    #[error("line {line}: the input holds a NUL byte")]
+    Nul { line: usize },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl<R: std::io::BufRead> StatementReader<R> {
+    /// Statements of `engine`'s dialect from `input`.
+    pub fn new(input: R, engine: Engine) -> Self {
+        StatementReader {
+            input,
+            engine,
+            pending: String::new(),
+            ready: Default::default(),
+            delimiter: ";".into(),
+            line: 0,
+            done: false,
+        }
+    }
+
+    /// The next statement, `None` at the end of the input.
+    pub fn next_statement(&mut self) -> Result<Option<String>, ReadError> {
+        loop {
+            if let Some(s) = self.ready.pop_front() {
+                return Ok(Some(s));
+            }
+            if self.done {
+                let rest = std::mem::take(&mut self.pending);
+                let scan = scan(&rest, self.engine, &self.delimiter);
+                return Ok(scan
+                    .unterminated
+                    .map(|start| rest[start..].trim().to_string()));
+            }
+            let mut raw = Vec::new();
+            if self.input.read_until(b'\n', &mut raw)? == 0 {
+                self.done = true;
+                continue;
+            }
+            self.line += 1;
+            if raw.contains(&0) {
+                return Err(ReadError::Nul { line: self.line });
+            }
+            let text =
+                String::from_utf8(raw).map_err(|_| ReadError::NotUtf8 { line: self.line })?;
+            self.pending.push_str(&text);
+            // Only a line end can finish a statement worth re-scanning for.
+            let scan = scan(&self.pending, self.engine, &self.delimiter);
+            if scan.pieces.is_empty() && scan.consumed == 0 {
+                continue;
+            }
+            for &(a, b) in &scan.pieces {
+                self.ready.push_back(self.pending[a..b].trim().to_string());
+            }
+            self.delimiter = scan.delimiter;
+            self.pending.drain(..scan.consumed);
+        }
+    }
 }
 
 /// What one pass over the text found.
 struct Scan {
-    /// Byte ranges of statements ended by a top-level `;`.
+    /// Byte ranges of statements ended by a top-level terminator.
     pieces: Vec<(usize, usize)>,
-    /// Start of trailing code not ended by `;`.
+    /// Start of trailing code not ended by a terminator.
     unterminated: Option<usize>,
     /// The text ends inside a quote, dollar quote or block comment.
     open: bool,
+    /// Bytes up to the end of the last terminator or `DELIMITER` line.
+    consumed: usize,
+    /// The terminator in force at the end (MySQL `DELIMITER`).
+    delimiter: String,
 }
 
-fn scan(sql: &str, engine: Engine) -> Scan {
+/// psql's heuristic for SQL-standard function bodies: in a statement that
+/// starts `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN` opens a block,
+/// `CASE` inside one opens another, and `END` closes one; `;` ends the
+/// statement only outside blocks (and outside parentheses).
+#[derive(Default)]
+struct Words {
+    /// First letters of the statement's leading words among create, or,
+    /// replace, function, procedure.
+    head: Vec<u8>,
+    count: usize,
+    begin_depth: usize,
+}
+
+impl Words {
+    fn word(&mut self, w: &str, paren_depth: usize) {
+        let lw = w.to_ascii_lowercase();
+        if self.count < 4
+            && matches!(
+                lw.as_str(),
+                "create" | "or" | "replace" | "function" | "procedure"
+            )
+            && self.head.len() == self.count
+        {
+            self.head.push(lw.as_bytes()[0]);
+        }
+        self.count += 1;
+        let routine = matches!(
+            self.head.as_slice(),
+            [b'c', b'f' | b'p', ..] | [b'c', b'o', b'r', b'f' | b'p', ..]
+        );
+        if !routine || paren_depth > 0 {
+            return;
+        }
+        match lw.as_str() {
+            "begin" => self.begin_depth += 1,
+            "case" if self.begin_depth > 0 => self.begin_depth += 1,
+            "end" if self.begin_depth > 0 => self.begin_depth -= 1,
+            _ => {}
+        }
+    }
+}
+
+fn scan(sql: &str, engine: Engine, delimiter: &str) -> Scan {
     let mysql = engine.is_mysql_family();
     let b = sql.as_bytes();
+    let mut delimiter = delimiter.to_string();
     let mut pieces = Vec::new();
     let mut start = 0;
+    let mut consumed = 0;
     let mut i = 0;
     let mut has_code = false;
     let mut open = false;
+    let mut words = Words::default();
+    let mut parens = 0usize;
     while i < b.len() {
         let c = b[i];
+        // MySQL client command at a statement's start: DELIMITER xx.
+        if mysql && !has_code && is_word_at(b, i, b"delimiter") {
+            let end = skip_line(b, i);
+            let arg = sql[i + 9..end].split_whitespace().next();
+            if let Some(d) = arg {
+                delimiter = d.to_string();
+                i = end;
+                start = end;
+                consumed = end;
+                continue;
+            }
+        }
+        if delimiter != ";" && b[i..].starts_with(delimiter.as_bytes()) {
+            if has_code {
+                pieces.push((start, i));
+            }
+            i += delimiter.len();
+            start = i;
+            consumed = i;
+            has_code = false;
+            continue;
+        }
         let skipped = match c {
             b'\'' | b'"' | b'`' => {
                 has_code = true;
@@ -53,20 +206,50 @@ fn scan(sql: &str, engine: Engine) -> Scan {
                         && (i < 2 || !is_ident(b[i - 2])));
                 Some(skip_quoted(b, i, c, backslash))
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => Some((skip_line(b, i), true)),
+            // MySQL: `--` is a comment only before whitespace (`1--1` is
+            // arithmetic).
+            b'-' if b.get(i + 1) == Some(&b'-')
+                && (!mysql || b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace())) =>
+            {
+                Some((skip_line(b, i), true))
+            }
             b'#' if mysql => Some((skip_line(b, i), true)),
             b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i, !mysql)),
             b'$' if !mysql && (i == 0 || !is_ident(b[i - 1])) => {
                 has_code = true;
                 skip_dollar(b, i)
             }
-            b';' => {
+            b'(' if !mysql => {
+                parens += 1;
+                has_code = true;
+                None
+            }
+            b')' if !mysql => {
+                parens = parens.saturating_sub(1);
+                has_code = true;
+                None
+            }
+            b';' if delimiter == ";" && parens == 0 && words.begin_depth == 0 => {
                 if has_code {
                     pieces.push((start, i));
                 }
                 start = i + 1;
+                consumed = i + 1;
                 has_code = false;
+                words = Words::default();
                 None
+            }
+            c if !mysql
+                && (c.is_ascii_alphabetic() || c == b'_')
+                && (i == 0 || !is_ident(b[i - 1])) =>
+            {
+                has_code = true;
+                let mut j = i;
+                while j < b.len() && (is_ident(b[j]) || b[j] == b'$') {
+                    j += 1;
+                }
+                words.word(&sql[i..j], parens);
+                Some((j, true))
             }
             c if !c.is_ascii_whitespace() => {
                 has_code = true;
@@ -86,7 +269,17 @@ fn scan(sql: &str, engine: Engine) -> Scan {
         pieces,
         unterminated: has_code.then_some(start),
         open,
+        consumed,
+        delimiter,
     }
+}
+
+/// `word` (ASCII, any case) at `i`, followed by whitespace or the end.
+fn is_word_at(b: &[u8], i: usize, word: &[u8]) -> bool {
+    b.len() >= i + word.len()
+        && b[i..i + word.len()].eq_ignore_ascii_case(word)
+        && b.get(i + word.len())
+            .is_none_or(|c| c.is_ascii_whitespace())
 }
 
 fn is_ident(c: u8) -> bool {
@@ -207,6 +400,71 @@ mod tests {
             split_statements("select 1 # c;\n; select `x;y`", Engine::Mysql),
             vec!["select 1 # c;", "select `x;y`"]
         );
+    }
+
+    #[test]
+    fn begin_atomic_bodies_stay_whole() {
+        let sql = "create function f(a int) returns int language sql begin atomic select 1; select case when a > 0 then 2 else 3 end; end; select 4; create or replace procedure p() begin atomic insert into t values (1); end; select (1; 2)";
+        assert_eq!(
+            split_statements(sql, Engine::Postgres),
+            vec![
+                "create function f(a int) returns int language sql begin atomic select 1; select case when a > 0 then 2 else 3 end; end",
+                "select 4",
+                "create or replace procedure p() begin atomic insert into t values (1); end",
+                "select (1; 2)",
+            ]
+        );
+        // BEGIN as a transaction is an ordinary statement.
+        assert_eq!(
+            split_statements("begin; select 1; end;", Engine::Postgres),
+            vec!["begin", "select 1", "end"]
+        );
+    }
+
+    #[test]
+    fn mysql_double_dash_needs_whitespace() {
+        assert_eq!(
+            split_statements(
+                "select 1--1; select 2 -- c;\n; select 3 --\n;",
+                Engine::Mysql
+            ),
+            vec!["select 1--1", "select 2 -- c;", "select 3 --"]
+        );
+        assert_eq!(
+            split_statements("select 1--1; select 2", Engine::Postgres),
+            vec!["select 1--1; select 2"]
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_as_the_mysql_client() {
+        let dump = "DROP TRIGGER IF EXISTS t1;\nDELIMITER ;;\nCREATE TRIGGER t1 BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; SET NEW.b = 2; END ;;\ndelimiter //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//\nDELIMITER ;\nselect 3;\n";
+        assert_eq!(
+            split_statements(dump, Engine::Mariadb),
+            vec![
+                "DROP TRIGGER IF EXISTS t1",
+                "CREATE TRIGGER t1 BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; SET NEW.b = 2; END",
+                "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END",
+                "select 3",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_reader_streams_the_same_statements() {
+        let dump = "select 1;\nDELIMITER //\nCREATE PROCEDURE p() BEGIN\n SELECT 1;\nEND//\nDELIMITER ;\nselect 'a;\nb'; select 2\n";
+        let mut r = StatementReader::new(dump.as_bytes(), Engine::Mysql);
+        let mut got = vec![];
+        while let Some(s) = r.next_statement().unwrap() {
+            got.push(s);
+        }
+        assert_eq!(got, split_statements(dump, Engine::Mysql));
+        let mut r = StatementReader::new(&b"select 1;\nselect '\xff';\n"[..], Engine::Postgres);
+        assert_eq!(r.next_statement().unwrap().as_deref(), Some("select 1"));
+        assert!(matches!(
+            r.next_statement(),
+            Err(ReadError::NotUtf8 { line: 2 })
+        ));
     }
 
     #[test]

@@ -105,6 +105,21 @@ impl Connection {
         }
     }
 
+    /// Runs one statement as it is (not split again): a statement from a
+    /// [`crate::split::StatementReader`], whose `;` inside a trigger body
+    /// under a MySQL `DELIMITER` must reach the server untouched.
+    pub async fn run_statement(
+        &mut self,
+        stmt: &str,
+        sink: &mut dyn ResultSink,
+    ) -> Result<(), QueryError> {
+        match self {
+            Connection::Sqlite(c) => c.run(stmt, sink),
+            Connection::Postgres(c) => c.run(stmt, sink).await,
+            Connection::Mysql(c) => c.run(stmt, sink).await,
+        }
+    }
+
     /// TLS and server facts.
     pub fn session_info(&self) -> SessionInfo {
         match self {

@@ -4,26 +4,49 @@ use crate::cli::QueryArgs;
 use crate::connect;
 use crate::output::{self, Status};
 use crate::report::Failure;
-use std::io::{IsTerminal, Read, Write};
+use rdsql_db::split::StatementReader;
+use std::io::{BufRead, IsTerminal, Write};
 
 pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     let spec = connect::resolve(&args.conn)?;
-    let scripts = read_scripts(&args)?;
+    let sources = open_sources(&args)?;
     let mut conn = connect::open(&spec).await?;
 
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()));
     let mut sink = output::sink(args.format, out, Status { quiet: args.quiet });
-    for sql in &scripts {
-        if let Err(e) = conn.run(sql, sink.as_mut()).await {
-            drop(sink);
-            return match e {
-                rdsql_db::QueryError::Output(io) if io.kind() == std::io::ErrorKind::BrokenPipe => {
-                    Ok(())
+    let engine = conn.engine();
+    let result = async {
+        for source in sources {
+            match source {
+                Source::Command(sql) => conn.run(&sql, sink.as_mut()).await?,
+                Source::Stream(name, input) => {
+                    // Statement by statement: a dump of any size runs in
+                    // flat memory (docs/sql-input.md).
+                    let mut reader = StatementReader::new(input, engine);
+                    loop {
+                        let stmt = reader.next_statement().map_err(|e| {
+                            Stop::Input(Failure::local(
+                                format!("cannot read SQL from {name}: {e}"),
+                                vec!["the statements before this point have run".into()],
+                            ))
+                        })?;
+                        let Some(stmt) = stmt else { break };
+                        conn.run_statement(&stmt, sink.as_mut()).await?;
+                    }
                 }
-                e => Err(Failure::query(e)),
-            };
+            }
         }
+        Ok::<(), Stop>(())
+    }
+    .await;
+    drop(sink);
+    match result {
+        Ok(()) => {}
+        Err(Stop::Query(rdsql_db::QueryError::Output(io)))
+            if io.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(Stop::Query(e)) => return Err(Failure::query(e)),
+        Err(Stop::Input(f)) => return Err(f),
     }
     if let rdsql_db::Connection::Mysql(m) = &mut conn {
         m.close().await;
@@ -31,35 +54,49 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// All statement sources, read before connecting so a missing file fails
+/// Why the run stopped early.
+enum Stop {
+    Query(rdsql_db::QueryError),
+    Input(Failure),
+}
+
+impl From<rdsql_db::QueryError> for Stop {
+    fn from(e: rdsql_db::QueryError) -> Self {
+        Stop::Query(e)
+    }
+}
+
+/// Where statements come from, in order.
+enum Source {
+    Command(String),
+    Stream(String, Box<dyn BufRead>),
+}
+
+/// All statement sources, opened before connecting so a missing file fails
 /// fast without touching the network.
-fn read_scripts(args: &QueryArgs) -> Result<Vec<String>, Failure> {
-    let mut scripts: Vec<String> = args.commands.clone();
+fn open_sources(args: &QueryArgs) -> Result<Vec<Source>, Failure> {
+    let mut sources: Vec<Source> = args.commands.iter().cloned().map(Source::Command).collect();
+    let stdin = || Source::Stream("stdin".into(), Box::new(std::io::stdin().lock()));
     for f in &args.files {
         if f.as_os_str() == "-" {
-            scripts.push(read_stdin()?);
+            sources.push(stdin());
             continue;
         }
-        let text = std::fs::read_to_string(f)
+        let file = std::fs::File::open(f)
             .map_err(|e| Failure::local(format!("cannot read {}: {e}", f.display()), vec![]))?;
-        scripts.push(text);
+        sources.push(Source::Stream(
+            f.display().to_string(),
+            Box::new(std::io::BufReader::with_capacity(256 * 1024, file)),
+        ));
     }
-    if scripts.is_empty() {
+    if sources.is_empty() {
         if std::io::stdin().is_terminal() {
             return Err(Failure::local(
                 "no statements to run",
                 vec!["give -c 'SQL', -f FILE, or pipe SQL on stdin; for an interactive session use rdsql shell".into()],
             ));
         }
-        scripts.push(read_stdin()?);
+        sources.push(stdin());
     }
-    Ok(scripts)
-}
-
-fn read_stdin() -> Result<String, Failure> {
-    let mut s = String::new();
-    std::io::stdin()
-        .read_to_string(&mut s)
-        .map_err(|e| Failure::local(format!("cannot read SQL from stdin: {e}"), vec![]))?;
-    Ok(s)
+    Ok(sources)
 }

@@ -276,3 +276,35 @@ fn unknown_database() {
     );
     rdsql(&["query", &u, "-c", "select 1"]).fails(2, "1044");
 }
+
+#[test]
+fn mysqldump_style_script_with_delimiter_runs_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("dump.sql");
+    std::fs::write(
+        &f,
+        "DROP TABLE IF EXISTS dlm_t;\n\
+         CREATE TABLE dlm_t (a int, b int);\n\
+         /*!50003 SET @saved_sql_mode = @@sql_mode */;\n\
+         DELIMITER ;;\n\
+         CREATE TRIGGER dlm_trg BEFORE INSERT ON dlm_t FOR EACH ROW BEGIN\n  SET NEW.b = NEW.a * 2;\n  SET NEW.a = NEW.a + 1;\nEND ;;\n\
+         DELIMITER ;\n\
+         DROP PROCEDURE IF EXISTS dlm_p;\n\
+         DELIMITER //\n\
+         CREATE PROCEDURE dlm_p() BEGIN INSERT INTO dlm_t (a) VALUES (1); INSERT INTO dlm_t (a) VALUES (2); END//\n\
+         DELIMITER ;\n\
+         CALL dlm_p();\n\
+         SELECT a, b, 3--1 AS arith FROM dlm_t ORDER BY a; -- a comment\n",
+    )
+    .unwrap();
+    let o = rdsql(&[
+        "query",
+        &url("127.0.0.1"),
+        "--format",
+        "csv",
+        "-q",
+        "-f",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.ok().stdout, "a,b,arith\n2,2,4\n3,4,4\n");
+}

@@ -396,3 +396,32 @@ fn no_password_means_none_is_sent() {
     )
     .ok();
 }
+
+#[test]
+fn begin_atomic_function_and_bad_utf8_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.sql");
+    std::fs::write(
+        &f,
+        "create or replace function atomic_twice(a int) returns int language sql\n\
+         begin atomic\n  select case when a > 0 then a * 2 else 0 end;\nend;\n\
+         select atomic_twice(21) as v;\n",
+    )
+    .unwrap();
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let o = rdsql(&[
+        "query",
+        &u,
+        "--format",
+        "csv",
+        "-q",
+        "-f",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.ok().stdout, "v\n42\n");
+    // Invalid UTF-8 on line 2: line 1 has run, then a clear local error.
+    std::fs::write(&f, b"select 'first' as x;\nselect '\xff';\n").unwrap();
+    let o = rdsql(&["query", &u, "--format", "csv", "-f", f.to_str().unwrap()]);
+    o.fails(1, "line 2: the input is not valid UTF-8");
+    assert_eq!(o.stdout, "x\nfirst\n");
+}
