@@ -55,7 +55,7 @@ mariadb --no-defaults -S "$W/my.sock" -uroot -e "create user bench@'%' identifie
 
 export PGPASSWORD=$PW MYSQL_PWD=$PW
 PG_URL="postgres://bench@127.0.0.1:$PGPORT/postgres?sslmode=require"
-MY_URL="mariadb://bench@127.0.0.1:$MYPORT/mysql?sslmode=require"
+MY_URL="mariadb://bench@127.0.0.1:$MYPORT?sslmode=require"
 # Each tool must really use TLS (checked once, before timing).
 "$RDSQL_BIN" query "$PG_URL" --format csv -c "select ssl from pg_stat_ssl where pid = pg_backend_pid()" | grep -qx t
 PGSSLMODE=require "$PGBIN/psql" -X -At -h 127.0.0.1 -p "$PGPORT" -U bench -d postgres -c "select ssl from pg_stat_ssl where pid = pg_backend_pid()" | grep -qx t

@@ -2,11 +2,12 @@
 //! `aws-config`'s profile provider: static keys, `credential_process`,
 //! `role_arn` chains, signed-in SSO), or the default chain.
 
+use crate::errors::error_chain;
+use crate::profiles::load_profiles;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_types::os_shim_internal::{Env, Fs};
 use rdsql_secret::Secret;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -93,24 +94,6 @@ impl std::fmt::Debug for ResolvedCredentials {
             .field("description", &self.description)
             .finish()
     }
-}
-
-/// The `region` of the profile the default chain would use (`AWS_PROFILE`,
-/// else `default`), if any.
-pub async fn default_profile_region() -> Option<String> {
-    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
-    let profiles = load_profiles().await.ok()?;
-    profiles
-        .get_profile(&profile)
-        .and_then(|p| p.get("region"))
-        .map(str::to_string)
-}
-
-/// The profiles that exist (config and credentials files merged).
-pub async fn load_profiles() -> Result<aws_config::profile::ProfileSet, String> {
-    aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
-        .await
-        .map_err(|e| error_chain(&e))
 }
 
 fn config_paths() -> String {
@@ -323,22 +306,6 @@ impl ResolvedCredentials {
         }
         Ok(creds)
     }
-}
-
-/// An error and its sources in one line (SDK errors hide the useful part
-/// in their sources).
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

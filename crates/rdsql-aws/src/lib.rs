@@ -2,6 +2,7 @@
 //! database auth tokens (RDS spec §1, §2).
 
 pub mod credentials;
+mod errors;
 pub mod profiles;
 pub mod region;
 pub mod sso;

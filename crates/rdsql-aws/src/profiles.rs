@@ -1,7 +1,8 @@
 //! Profile discovery for `rdsql aws profiles`: every profile of the AWS
 //! config and credentials files, classified, read afresh on each call.
 
-use crate::credentials::load_profiles;
+use crate::errors::error_chain;
+use aws_types::os_shim_internal::{Env, Fs};
 use serde::Serialize;
 
 /// One profile as listed.
@@ -62,4 +63,22 @@ pub async fn list() -> Result<Vec<ProfileInfo>, String> {
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The `region` of the profile the default chain would use (`AWS_PROFILE`,
+/// else `default`), if any.
+pub async fn default_profile_region() -> Option<String> {
+    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+    let profiles = load_profiles().await.ok()?;
+    profiles
+        .get_profile(&profile)
+        .and_then(|p| p.get("region"))
+        .map(str::to_string)
+}
+
+/// The profiles that exist (config and credentials files merged).
+pub async fn load_profiles() -> Result<aws_config::profile::ProfileSet, String> {
+    aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
+        .await
+        .map_err(|e| error_chain(&e))
 }

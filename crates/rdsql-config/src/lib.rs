@@ -12,4 +12,4 @@ pub mod secrets;
 pub mod store;
 
 pub use secrets::{SecretKind, SecretStore};
-pub use store::{ConfigError, ConnectionsFile, SavedConnection};
+pub use store::{ConfigError, ConnectionsFile, FieldCheck, FieldValue, SavedConnection};

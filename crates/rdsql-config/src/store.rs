@@ -6,49 +6,42 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// One saved connection; every field of the four auth methods, no secret.
+/// One saved connection: the connection fields by name, no secret. Which
+/// names exist and what their values mean is defined once, in rdsql-db's
+/// field table; the connect library checks every entry against it when
+/// the connection is used or saved (docs/connection-model.md).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SavedConnection {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub engine: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dbname: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sslmode: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sslrootcert: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connect_timeout: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aws_region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aws_profile: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aws_access_key_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sso_start_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sso_region: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sso_account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sso_role_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iam_host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iam_port: Option<u16>,
     /// Where the secret is: "keyring", "file", "prompt", or absent (none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// Field name → value (ports and seconds as TOML integers).
+    #[serde(flatten)]
+    pub fields: BTreeMap<String, FieldValue>,
+}
+
+/// A saved field's value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Number(u64),
+    Text(String),
+}
+
+impl std::fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldValue::Number(n) => write!(f, "{n}"),
+            FieldValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl SavedConnection {
+    /// A field's value as text.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.fields.get(name).map(|v| v.to_string())
+    }
 }
 
 /// The whole file.
@@ -187,14 +180,33 @@ impl ConnectionsFile {
         dir.join("connections.toml")
     }
 
-    /// Reads the file (empty if absent).
-    pub fn load(dir: &Path) -> Result<ConnectionsFile, ConfigError> {
+    /// Reads the file (empty if absent), checking every field's value with
+    /// `check` (name, value → why it is wrong); a bad value is reported
+    /// with its line and column like a syntax error.
+    pub fn load(dir: &Path, check: &FieldCheck) -> Result<ConnectionsFile, ConfigError> {
         let path = Self::path(dir);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => parse(&path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConnectionsFile::default()),
-            Err(source) => Err(ConfigError::Read { path, source }),
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(ConnectionsFile::default());
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        let file: ConnectionsFile = parse(&path, &text)?;
+        for (name, conn) in &file.connections {
+            for (key, value) in &conn.fields {
+                if let Err(reason) = check(key, &value.to_string()) {
+                    let (line, column) = locate(&text, name, key);
+                    return Err(ConfigError::Malformed {
+                        path,
+                        line,
+                        column,
+                        message: format!("connection {name:?}: {key}: {reason}"),
+                    });
+                }
+            }
         }
+        Ok(file)
     }
 
     /// Writes the file atomically (0600: it names hosts and users).
@@ -216,10 +228,11 @@ impl ConnectionsFile {
     /// malformed file fails before anything is written.
     pub fn update<T>(
         dir: &Path,
+        check: &FieldCheck,
         f: impl FnOnce(&mut ConnectionsFile) -> Result<T, ConfigError>,
     ) -> Result<T, ConfigError> {
         let _lock = Lock::acquire(dir)?;
-        let mut file = Self::load(dir)?;
+        let mut file = Self::load(dir, check)?;
         let out = f(&mut file)?;
         file.save(dir)?;
         Ok(out)
@@ -234,6 +247,34 @@ impl ConnectionsFile {
                 known: self.connections.keys().cloned().collect(),
             })
     }
+}
+
+/// Checks one saved field: (name, value) → why it is wrong.
+pub type FieldCheck = dyn Fn(&str, &str) -> Result<(), String>;
+
+/// Line and column (1-based) of `key`'s value in `[connections.NAME]`, or
+/// (0, 0) when it cannot be found.
+fn locate(text: &str, conn: &str, key: &str) -> (usize, usize) {
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let header = t.trim_start_matches('[').trim_end_matches(']').trim();
+            let name = header.strip_prefix("connections.").unwrap_or("");
+            inside = name.trim_matches('"').trim_matches('\'') == conn;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix(key)
+            && let Some(after_eq) = rest.trim_start().strip_prefix('=')
+        {
+            let value_at = line.len() - after_eq.trim_start().len();
+            return (i + 1, line[..value_at].chars().count() + 1);
+        }
+    }
+    (0, 0)
 }
 
 /// Names are file- and URL-safe.
@@ -256,30 +297,51 @@ mod tests {
     #[test]
     fn round_trip_and_malformed_position() {
         let dir = tempfile::tempdir().unwrap();
-        ConnectionsFile::update(dir.path(), |f| {
+        ConnectionsFile::update(dir.path(), &|_, _| Ok(()), |f| {
             f.connections.insert(
                 "prod".into(),
                 SavedConnection {
-                    engine: Some("postgres".into()),
-                    port: Some(5432),
-                    ..Default::default()
+                    secret: None,
+                    fields: [
+                        ("engine".to_string(), FieldValue::Text("postgres".into())),
+                        ("port".to_string(), FieldValue::Number(5432)),
+                    ]
+                    .into(),
                 },
             );
             Ok(())
         })
         .unwrap();
-        let f = ConnectionsFile::load(dir.path()).unwrap();
-        assert_eq!(f.get("prod").unwrap().port, Some(5432));
+        let ok = |_: &str, _: &str| Ok(());
+        let f = ConnectionsFile::load(dir.path(), &ok).unwrap();
+        assert_eq!(f.get("prod").unwrap().get("port").as_deref(), Some("5432"));
+        let text = std::fs::read_to_string(ConnectionsFile::path(dir.path())).unwrap();
+        assert!(text.contains("port = 5432"), "numbers stay numbers: {text}");
         assert!(matches!(f.get("nope"), Err(ConfigError::Unknown { .. })));
         std::fs::write(
             ConnectionsFile::path(dir.path()),
-            "[connections.a]\nport = \"x\"\n",
+            "[connections.a]\nport = [\n",
         )
         .unwrap();
-        let e = ConnectionsFile::load(dir.path()).unwrap_err();
+        let e = ConnectionsFile::load(dir.path(), &ok).unwrap_err();
         match e {
-            ConfigError::Malformed { line, column, .. } => assert_eq!((line, column), (2, 8)),
+            ConfigError::Malformed { line, .. } => assert!(line >= 2, "{line}"),
             other => panic!("{other}"),
         }
+        std::fs::write(
+            ConnectionsFile::path(dir.path()),
+            "[connections.a]\nengine = \"pg\"\nport = \"x\"\n",
+        )
+        .unwrap();
+        let e = ConnectionsFile::load(dir.path(), &|k, _| {
+            if k == "port" {
+                Err("not a port".into())
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(":3:8:") && e.contains("not a port"), "{e}");
     }
 }

@@ -1,7 +1,7 @@
 //! Typed errors. Each carries what a user needs to act; the binary renders
 //! them as a headline plus likely causes.
 
-use crate::spec::{AuthMethod, Engine, SslMode};
+use crate::kinds::{AuthMethod, Engine, SslMode};
 use std::time::Duration;
 
 /// A connection could not be described: bad URL, flag or variable.

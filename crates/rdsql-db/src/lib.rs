@@ -10,7 +10,7 @@
 
 pub mod engine;
 pub mod error;
-pub mod iam;
+pub mod kinds;
 pub mod options;
 pub mod password;
 pub mod sink;
@@ -23,8 +23,9 @@ pub use engine::{Connection, SessionInfo};
 pub use error::{
     ConnectError, ConnectFailure, ProviderError, QueryError, SpecError, Target, TlsFailure,
 };
+pub use kinds::{AuthMethod, Engine, SslMode};
 pub use options::ConnectOptions;
 pub use password::{PasswordProvider, StaticPassword};
 pub use rdsql_secret::Secret;
 pub use sink::ResultSink;
-pub use spec::{AuthMethod, AwsSettings, ConnectionSpec, Engine, ServerSpec, SslMode, TrustRoots};
+pub use spec::{Auth, ConnectionSpec, ServerSpec, SsoSignIn, TrustRoots};

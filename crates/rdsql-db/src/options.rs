@@ -9,7 +9,7 @@
 //! are all generated from it (docs/connection-model.md).
 
 use crate::Secret;
-use crate::spec::{AuthMethod, Engine, SslMode};
+use crate::kinds::{AuthMethod, Engine, SslMode};
 use std::path::PathBuf;
 
 /// How a field's value is written and checked.
@@ -45,8 +45,12 @@ pub struct Field {
 fn parse_text(v: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
-fn parse_port(v: &str) -> Result<u16, String> {
-    crate::url::parse_port(v).map_err(str::to_string)
+/// Parses a TCP port, 1–65535.
+pub fn parse_port(p: &str) -> Result<u16, String> {
+    match p.parse::<u32>() {
+        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        _ => Err("the port must be a number from 1 to 65535".into()),
+    }
 }
 fn parse_seconds(v: &str) -> Result<u64, String> {
     v.parse()
@@ -55,6 +59,7 @@ fn parse_seconds(v: &str) -> Result<u64, String> {
 fn parse_path(v: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(v))
 }
+#[allow(clippy::ptr_arg)] // every show function takes &FieldType
 fn show_path(p: &PathBuf) -> String {
     p.display().to_string()
 }
@@ -258,15 +263,6 @@ pub const URL_PARAMETERS: &[&str] = &{
     }
     names
 };
-
-impl ConnectOptions {
-    /// The options as a URL that [`crate::url::parse_url`] reads back to
-    /// the same options; the password is written only when `with_password`
-    /// (for the round-trip test and nothing that prints).
-    pub fn to_url(&self, with_password: bool) -> String {
-        crate::url::write_url(self, with_password)
-    }
-}
 
 #[cfg(test)]
 mod tests {

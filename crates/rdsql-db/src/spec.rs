@@ -2,182 +2,80 @@
 
 use crate::Secret;
 use crate::error::SpecError;
-use crate::options::ConnectOptions;
-use std::fmt;
+use crate::kinds::{AuthMethod, Engine, SslMode};
+use crate::options::{ConnectOptions, FIELDS};
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-/// A database engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Engine {
-    Postgres,
-    Mysql,
-    Mariadb,
-    Sqlite,
+/// How a connection authenticates, with each method's own settings, so
+/// that a combination no method has cannot be written down
+/// (docs/connection-model.md, "Authentication").
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    /// A password: given, or `None` to prompt (or fail) when the server
+    /// asks for one.
+    Password { password: Option<Secret> },
+    /// IAM token signed with an access key (secret from a saved store, the
+    /// environment or a prompt).
+    IamKeys {
+        access_key_id: Option<String>,
+        secret_access_key: Option<Secret>,
+        region: Option<String>,
+    },
+    /// IAM token signed with a profile's credentials (or the default chain).
+    IamProfile {
+        profile: Option<String>,
+        region: Option<String>,
+    },
+    /// IAM token signed with IAM Identity Center role credentials.
+    Sso {
+        sign_in: SsoSignIn,
+        account_id: Option<String>,
+        role_name: Option<String>,
+        region: Option<String>,
+    },
 }
 
-impl Engine {
-    /// The engine's usual TCP port (0 for SQLite, which has none).
-    pub fn default_port(self) -> u16 {
+impl std::fmt::Display for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.method().name())
+    }
+}
+
+/// Which Identity Center sign-in an SSO connection uses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SsoSignIn {
+    /// An SSO profile (`None`: `AWS_PROFILE`).
+    Profile(Option<String>),
+    /// A start URL and its region, without a profile.
+    Custom { start_url: String, region: String },
+}
+
+impl Auth {
+    /// The `--auth` method.
+    pub fn method(&self) -> AuthMethod {
         match self {
-            Engine::Postgres => 5432,
-            Engine::Mysql | Engine::Mariadb => 3306,
-            Engine::Sqlite => 0,
-        }
-    }
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Postgres => "postgres",
-            Engine::Mysql => "mysql",
-            Engine::Mariadb => "mariadb",
-            Engine::Sqlite => "sqlite",
-        }
-    }
-
-    /// MySQL and MariaDB share a protocol and a driver.
-    pub fn is_mysql_family(self) -> bool {
-        matches!(self, Engine::Mysql | Engine::Mariadb)
-    }
-}
-
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Engine {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" | "pg" => Ok(Engine::Postgres),
-            "mysql" => Ok(Engine::Mysql),
-            "mariadb" => Ok(Engine::Mariadb),
-            "sqlite" | "sqlite3" => Ok(Engine::Sqlite),
-            _ => Err(format!(
-                "unknown engine {s:?}; use postgres, mysql, mariadb or sqlite"
-            )),
-        }
-    }
-}
-
-/// TLS modes, named as libpq names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
-    /// Never use TLS.
-    Disable,
-    /// Try TLS without verifying; fall back to plain if the server has none.
-    Prefer,
-    /// TLS required; the certificate is not checked.
-    Require,
-    /// TLS required; the chain must lead to a trusted CA (host name not checked).
-    VerifyCa,
-    /// TLS required; chain and host name checked.
-    VerifyFull,
-}
-
-impl SslMode {
-    /// The libpq name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SslMode::Disable => "disable",
-            SslMode::Prefer => "prefer",
-            SslMode::Require => "require",
-            SslMode::VerifyCa => "verify-ca",
-            SslMode::VerifyFull => "verify-full",
-        }
-    }
-}
-
-impl fmt::Display for SslMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for SslMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        // MySQL's --ssl-mode spellings are accepted too.
-        match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "disable" | "disabled" => Ok(SslMode::Disable),
-            "allow" | "prefer" | "preferred" => Ok(SslMode::Prefer),
-            "require" | "required" => Ok(SslMode::Require),
-            "verify-ca" => Ok(SslMode::VerifyCa),
-            "verify-full" | "verify-identity" => Ok(SslMode::VerifyFull),
-            _ => Err(format!(
-                "unknown sslmode {s:?}; use disable, prefer, require, verify-ca or verify-full"
-            )),
-        }
-    }
-}
-
-/// How the database password is obtained (RDS spec §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    Password,
-    IamKeys,
-    IamProfile,
-    Sso,
-}
-
-impl AuthMethod {
-    /// The `--auth` name.
-    pub fn name(self) -> &'static str {
-        match self {
-            AuthMethod::Password => "password",
-            AuthMethod::IamKeys => "iam-keys",
-            AuthMethod::IamProfile => "iam-profile",
-            AuthMethod::Sso => "sso",
+            Auth::Password { .. } => AuthMethod::Password,
+            Auth::IamKeys { .. } => AuthMethod::IamKeys,
+            Auth::IamProfile { .. } => AuthMethod::IamProfile,
+            Auth::Sso { .. } => AuthMethod::Sso,
         }
     }
 
     /// True for the methods whose password is an IAM auth token.
-    pub fn uses_token(self) -> bool {
-        !matches!(self, AuthMethod::Password)
+    pub fn uses_token(&self) -> bool {
+        self.method().uses_token()
     }
-}
 
-impl fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for AuthMethod {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "password" => Ok(AuthMethod::Password),
-            "iam-keys" | "iam_keys" => Ok(AuthMethod::IamKeys),
-            "iam-profile" | "iam_profile" => Ok(AuthMethod::IamProfile),
-            "sso" => Ok(AuthMethod::Sso),
-            _ => Err(format!(
-                "unknown auth method {s:?}; use password, iam-keys, iam-profile or sso"
-            )),
+    /// The signing region asked for, if any.
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Auth::Password { .. } => None,
+            Auth::IamKeys { region, .. }
+            | Auth::IamProfile { region, .. }
+            | Auth::Sso { region, .. } => region.as_deref(),
         }
     }
-}
-
-/// AWS settings of an IAM or SSO connection, unresolved (the AWS crate
-/// resolves regions and credentials).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AwsSettings {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub access_key_id: Option<String>,
-    pub sso_start_url: Option<String>,
-    pub sso_region: Option<String>,
-    pub sso_account_id: Option<String>,
-    pub sso_role_name: Option<String>,
-    /// Host the IAM token is signed for, when it differs from `host` (tunnels).
-    pub iam_host: Option<String>,
-    pub iam_port: Option<u16>,
-    /// A saved secret access key for `iam-keys`.
-    pub secret_access_key: Option<Secret>,
 }
 
 /// Where TLS trust comes from (docs/tls.md, "Trust").
@@ -218,21 +116,22 @@ pub struct ServerSpec {
     pub port: u16,
     pub user: String,
     pub dbname: Option<String>,
-    pub auth: AuthMethod,
+    pub auth: Auth,
     pub sslmode: SslMode,
     pub roots: TrustRoots,
     pub connect_timeout: Option<Duration>,
-    /// The password for `--auth password`, when one was given; `None` means
-    /// the caller should prompt or fail.
-    pub password: Option<Secret>,
-    pub aws: AwsSettings,
+    /// The real endpoint behind a tunnel (`--iam-host`): IAM tokens are
+    /// signed for it and the certificate is checked against it.
+    pub iam_host: Option<String>,
+    /// The real endpoint's port behind a tunnel (`--iam-port`).
+    pub iam_port: Option<u16>,
 }
 
 impl ServerSpec {
     /// The name the server certificate must be valid for: `--iam-host`
     /// (the real endpoint behind a tunnel) when given, else the host.
     pub fn tls_server_name(&self) -> &str {
-        self.aws.iam_host.as_deref().unwrap_or(&self.host)
+        self.iam_host.as_deref().unwrap_or(&self.host)
     }
 
     /// `host:port`, with IPv6 literals bracketed.
@@ -274,18 +173,18 @@ impl ConnectionSpec {
     ) -> Result<ConnectionSpec, SpecError> {
         let pg_env_set = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"]
             .iter()
-            .any(|v| env(v).is_some());
+            .any(|v| env(v).is_some_and(|s| !s.is_empty()));
         let engine = match opts.engine {
             Some(e) => e,
             None if pg_env_set => Engine::Postgres,
             None => return Err(SpecError::NoEngine),
         };
-        let auth = opts.auth.unwrap_or(AuthMethod::Password);
+        let method = opts.auth.unwrap_or(AuthMethod::Password);
 
         if engine == Engine::Sqlite {
-            if auth != AuthMethod::Password {
+            if method != AuthMethod::Password {
                 return Err(SpecError::Inconsistent(format!(
-                    "--auth {auth} does not apply to SQLite, which has no server"
+                    "--auth {method} does not apply to SQLite, which has no server"
                 )));
             }
             let path = opts.dbname.ok_or_else(|| {
@@ -297,80 +196,124 @@ impl ConnectionSpec {
             return Ok(ConnectionSpec::Sqlite { path });
         }
 
-        let is_pg = engine == Engine::Postgres;
-        let pg = |name: &str| if is_pg { env(name) } else { None };
+        // The environment fills what the flags, URL and saved connection
+        // left open, field by field as the table says (libpq's variables
+        // for PostgreSQL only).
+        let mut opts = opts;
+        if engine == Engine::Postgres {
+            for f in FIELDS {
+                if opts.get(f.name).is_some() {
+                    continue;
+                }
+                if let Some((var, value)) = f
+                    .env
+                    .iter()
+                    .find_map(|v| env(v).filter(|s| !s.is_empty()).map(|s| (*v, s)))
+                {
+                    opts.set(f.name, &value)
+                        .map_err(|reason| SpecError::BadEnv {
+                            var: var.into(),
+                            value: value.clone(),
+                            reason,
+                        })?;
+                }
+            }
+        }
         let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
 
-        let host = opts
-            .host
-            .or_else(|| nonempty(pg("PGHOST")))
-            .unwrap_or_else(|| "localhost".to_string());
+        let host = opts.host.unwrap_or_else(|| "localhost".to_string());
         if host.starts_with('/') {
             return Err(SpecError::Inconsistent(format!(
                 "host {host:?} is a Unix socket directory; rdsql connects over TCP only (use -h localhost)"
             )));
         }
-        let port = match opts.port {
-            Some(p) => p,
-            None => match nonempty(pg("PGPORT")) {
-                Some(p) => crate::url::parse_port(&p).map_err(|why| SpecError::BadEnv {
-                    var: "PGPORT".into(),
-                    value: p.clone(),
-                    reason: why.into(),
-                })?,
-                None => engine.default_port(),
-            },
-        };
+        let port = opts.port.unwrap_or_else(|| engine.default_port());
         let user = opts
             .user
-            .or_else(|| nonempty(pg("PGUSER")))
             .or_else(|| nonempty(env("USER")))
             .or_else(|| nonempty(env("LOGNAME")))
             .ok_or(SpecError::NoUser)?;
-        let dbname = opts.dbname.or_else(|| nonempty(pg("PGDATABASE")));
-        let sslmode_env = match nonempty(pg("PGSSLMODE")) {
-            Some(v) => Some(v.parse::<SslMode>().map_err(|reason| SpecError::BadEnv {
-                var: "PGSSLMODE".into(),
-                value: v.clone(),
-                reason,
-            })?),
-            None => None,
-        };
-        let roots = match opts
-            .sslrootcert
-            .or_else(|| nonempty(pg("PGSSLROOTCERT")).map(PathBuf::from))
-        {
+        let roots = match opts.sslrootcert {
             Some(p) => TrustRoots::from_sslrootcert(p),
             None => TrustRoots::Bundled,
         };
         let tls_name = opts.iam_host.as_deref().unwrap_or(&host);
-        let sslmode = tls_mode(
-            opts.sslmode.or(sslmode_env),
-            auth,
-            is_rds_host(tls_name),
-            &roots,
-        )?;
-        let connect_timeout = match opts.connect_timeout {
-            Some(s) => Some(s),
-            None => match nonempty(pg("PGCONNECT_TIMEOUT")) {
-                Some(v) => Some(v.parse::<u64>().map_err(|_| SpecError::BadEnv {
-                    var: "PGCONNECT_TIMEOUT".into(),
-                    value: v.clone(),
-                    reason: "must be a whole number of seconds".into(),
-                })?),
-                None => None,
-            },
-        }
-        .unwrap_or(10);
+        let sslmode = tls_mode(opts.sslmode, method, is_rds_host(tls_name), &roots)?;
+        let connect_timeout = opts.connect_timeout.unwrap_or(10);
         let connect_timeout = (connect_timeout > 0).then(|| Duration::from_secs(connect_timeout));
 
-        let password = if auth.uses_token() {
-            None
-        } else {
-            let engine_var = if is_pg { "PGPASSWORD" } else { "MYSQL_PWD" };
-            opts.password
-                .or_else(|| env("RDSQL_PASSWORD").map(Secret::new))
-                .or_else(|| env(engine_var).map(Secret::new))
+        // Each method takes its own fields; another method's field is an
+        // error, not silently ignored.
+        let foreign = |name: &str, owner: &str| {
+            SpecError::Inconsistent(format!(
+                "{name} applies to --auth {owner}, not to --auth {method}"
+            ))
+        };
+        if method != AuthMethod::IamKeys && opts.aws_access_key_id.is_some() {
+            return Err(foreign("--aws-access-key-id", "iam-keys"));
+        }
+        if !matches!(method, AuthMethod::IamProfile | AuthMethod::Sso) && opts.aws_profile.is_some()
+        {
+            return Err(foreign("--aws-profile", "iam-profile or sso"));
+        }
+        if method != AuthMethod::Sso {
+            for (set, name) in [
+                (opts.sso_start_url.is_some(), "--sso-start-url"),
+                (opts.sso_region.is_some(), "--sso-region"),
+                (opts.sso_account_id.is_some(), "--sso-account-id"),
+                (opts.sso_role_name.is_some(), "--sso-role-name"),
+            ] {
+                if set {
+                    return Err(foreign(name, "sso"));
+                }
+            }
+        }
+        if method == AuthMethod::Password && opts.aws_region.is_some() {
+            return Err(foreign("--aws-region", "iam-keys, iam-profile or sso"));
+        }
+        if method.uses_token() && opts.password.is_some() {
+            return Err(SpecError::Inconsistent(format!(
+                "a password does not apply to --auth {method}: the IAM token is the password"
+            )));
+        }
+        let region = opts.aws_region;
+        let auth = match method {
+            AuthMethod::Password => {
+                let engine_var = if engine == Engine::Postgres {
+                    "PGPASSWORD"
+                } else {
+                    "MYSQL_PWD"
+                };
+                Auth::Password {
+                    password: opts
+                        .password
+                        .or_else(|| env("RDSQL_PASSWORD").map(Secret::new))
+                        .or_else(|| env(engine_var).map(Secret::new)),
+                }
+            }
+            AuthMethod::IamKeys => Auth::IamKeys {
+                access_key_id: opts.aws_access_key_id,
+                secret_access_key: opts.aws_secret_access_key,
+                region,
+            },
+            AuthMethod::IamProfile => Auth::IamProfile {
+                profile: opts.aws_profile,
+                region,
+            },
+            AuthMethod::Sso => Auth::Sso {
+                sign_in: match (opts.sso_start_url, opts.sso_region) {
+                    (Some(start_url), Some(region)) => SsoSignIn::Custom { start_url, region },
+                    (None, None) => SsoSignIn::Profile(opts.aws_profile),
+                    _ => {
+                        return Err(SpecError::Inconsistent(
+                            "custom SSO needs both --sso-start-url and --sso-region (or name an SSO profile with --aws-profile)".into(),
+                        ));
+                    }
+                },
+                account_id: opts.sso_account_id,
+                role_name: opts.sso_role_name,
+                region,
+            },
         };
 
         Ok(ConnectionSpec::Server(ServerSpec {
@@ -378,24 +321,13 @@ impl ConnectionSpec {
             host,
             port,
             user,
-            dbname,
+            dbname: opts.dbname,
             auth,
             sslmode,
             roots,
             connect_timeout,
-            password,
-            aws: AwsSettings {
-                region: opts.aws_region,
-                profile: opts.aws_profile,
-                access_key_id: opts.aws_access_key_id,
-                sso_start_url: opts.sso_start_url,
-                sso_region: opts.sso_region,
-                sso_account_id: opts.sso_account_id,
-                sso_role_name: opts.sso_role_name,
-                iam_host: opts.iam_host,
-                iam_port: opts.iam_port,
-                secret_access_key: opts.aws_secret_access_key,
-            },
+            iam_host: opts.iam_host,
+            iam_port: opts.iam_port,
         }))
     }
 }
@@ -447,6 +379,13 @@ mod tests {
         move |k| m.get(k).cloned()
     }
 
+    fn password(s: &ServerSpec) -> String {
+        match &s.auth {
+            Auth::Password { password } => password.as_ref().unwrap().expose().to_string(),
+            other => panic!("not a password: {other:?}"),
+        }
+    }
+
     fn server(s: ConnectionSpec) -> ServerSpec {
         match s {
             ConnectionSpec::Server(s) => s,
@@ -487,24 +426,24 @@ mod tests {
             (s.user.as_str(), s.dbname.as_deref()),
             ("pguser", Some("pgdb"))
         );
-        assert_eq!(s.password.unwrap().expose(), "pgpw");
+        assert_eq!(password(&s), "pgpw");
         assert_eq!(s.sslmode, SslMode::VerifyCa);
         let s = server(ConnectionSpec::resolve(parse_url("mysql://h").unwrap(), &env).unwrap());
         assert_eq!(
             (s.host.as_str(), s.port, s.user.as_str()),
             ("h", 3306, "os")
         );
-        assert_eq!(s.password.unwrap().expose(), "mypw");
+        assert_eq!(password(&s), "mypw");
     }
 
     #[test]
     fn rdsql_password_wins_over_engine_variable_but_not_url() {
         let env = env_of(&[("RDSQL_PASSWORD", "r"), ("PGPASSWORD", "p"), ("USER", "u")]);
         let s = server(ConnectionSpec::resolve(parse_url("postgres://h").unwrap(), &env).unwrap());
-        assert_eq!(s.password.unwrap().expose(), "r");
+        assert_eq!(password(&s), "r");
         let s =
             server(ConnectionSpec::resolve(parse_url("postgres://u:x@h").unwrap(), &env).unwrap());
-        assert_eq!(s.password.unwrap().expose(), "x");
+        assert_eq!(password(&s), "x");
     }
 
     #[test]
@@ -615,6 +554,55 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("verify-full"), "{e}");
+    }
+
+    #[test]
+    fn each_method_takes_its_own_fields() {
+        let env = env_of(&[("USER", "u")]);
+        let s = server(
+            ConnectionSpec::resolve(
+                parse_url("postgres://h?auth=sso&sso_start_url=https://x.awsapps.com/start&sso_region=eu-west-1&sso_account_id=1&sso_role_name=r").unwrap(),
+                &env,
+            )
+            .unwrap(),
+        );
+        assert!(matches!(
+            s.auth,
+            Auth::Sso {
+                sign_in: SsoSignIn::Custom { .. },
+                ..
+            }
+        ));
+        for (url, needle) in [
+            ("postgres://h?aws_access_key_id=AKIA", "--aws-access-key-id"),
+            (
+                "postgres://h?auth=iam-profile&aws_access_key_id=AKIA",
+                "--aws-access-key-id",
+            ),
+            ("postgres://h?aws_profile=p", "--aws-profile"),
+            ("postgres://h?auth=iam-keys&aws_profile=p", "--aws-profile"),
+            (
+                "postgres://h?auth=iam-profile&sso_role_name=r",
+                "--sso-role-name",
+            ),
+            ("postgres://h?aws_region=eu-west-1", "--aws-region"),
+            (
+                "postgres://h?auth=sso&sso_region=eu-west-1",
+                "both --sso-start-url and --sso-region",
+            ),
+            (
+                "postgres://u:pw@h?auth=iam-keys",
+                "the IAM token is the password",
+            ),
+        ] {
+            let e = ConnectionSpec::resolve(parse_url(url).unwrap(), &env).unwrap_err();
+            assert!(e.to_string().contains(needle), "{url}: {e}");
+        }
+        // A password from the environment is not "given" for IAM: ignored.
+        let env = env_of(&[("USER", "u"), ("PGPASSWORD", "p")]);
+        assert!(
+            ConnectionSpec::resolve(parse_url("postgres://h?auth=iam-keys").unwrap(), &env).is_ok()
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `DELIMITER` command changes the terminator, and in MySQL `--` starts a
 //! comment only before whitespace (docs/sql-input.md).
 
-use crate::spec::Engine;
+use crate::kinds::Engine;
 
 /// Splits `sql` into statements (without their terminator). Pieces holding
 /// only whitespace and comments, and MySQL `DELIMITER` lines, are dropped.

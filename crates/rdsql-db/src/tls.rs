@@ -2,7 +2,8 @@
 //! of handshake failures.
 
 use crate::error::TlsFailure;
-use crate::spec::{SslMode, TrustRoots};
+use crate::kinds::SslMode;
+use crate::spec::TrustRoots;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};

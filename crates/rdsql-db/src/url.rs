@@ -1,8 +1,8 @@
 //! Parsing of connection URLs (`postgres://…`, `mysql://…`, `sqlite:…`).
 
 use crate::error::SpecError;
+use crate::kinds::Engine;
 use crate::options::ConnectOptions;
-use crate::spec::Engine;
 use percent_encoding::percent_decode_str;
 
 /// A URL cut into its parts by the one tokenizer that both parsing and
@@ -216,7 +216,7 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
     if let Some(p) = port
         && !p.is_empty()
     {
-        opts.port = Some(parse_port(p).map_err(|why| bad(p, why))?);
+        opts.port = Some(parse_port(p).map_err(|why| bad(p, &why))?);
     }
     if let Some(db) = path
         && !db.is_empty()
@@ -230,11 +230,8 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
 }
 
 /// Parses a TCP port, 1–65535.
-pub fn parse_port(p: &str) -> Result<u16, &'static str> {
-    match p.parse::<u32>() {
-        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
-        _ => Err("the port must be a number from 1 to 65535"),
-    }
+pub fn parse_port(p: &str) -> Result<u16, String> {
+    crate::options::parse_port(p)
 }
 
 fn input_head(s: &str) -> &str {
@@ -300,8 +297,10 @@ fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, ENCODE).to_string()
 }
 
-/// Writes `opts` as a URL (see [`ConnectOptions::to_url`]).
-pub(crate) fn write_url(opts: &ConnectOptions, with_password: bool) -> String {
+/// The options as a URL that [`parse_url`] reads back to the same
+/// options; the password is written only when `with_password` (for the
+/// round-trip test; nothing that prints asks for it).
+pub fn to_url(opts: &ConnectOptions, with_password: bool) -> String {
     let engine = opts.engine.unwrap_or(Engine::Postgres);
     let mut url = String::new();
     let mut skip: Vec<&str> = vec!["engine"];
@@ -356,7 +355,7 @@ pub(crate) fn write_url(opts: &ConnectOptions, with_password: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::SslMode;
+    use crate::kinds::SslMode;
 
     #[test]
     fn password_with_a_slash_is_never_quoted() {

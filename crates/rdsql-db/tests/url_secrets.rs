@@ -2,7 +2,7 @@
 //! 4-character piece of it, and URL → options → URL round-trips.
 
 use proptest::prelude::*;
-use rdsql_db::url::{parse_url, redact_url};
+use rdsql_db::url::{parse_url, redact_url, to_url};
 
 /// Text with every character URLs treat specially, spaces and non-ASCII.
 fn text(min: usize) -> impl Strategy<Value = String> {
@@ -46,6 +46,8 @@ fn leaks(out: &str, secret: &str, rest_of_url: &str) -> Option<String> {
     pieces(secret)
         .into_iter()
         .filter(|p| !rest_of_url.contains(p.as_str()))
+        // Pure punctuation (":// ") also occurs in the messages' own words.
+        .filter(|p| p.chars().any(|c| c.is_alphanumeric()))
         .find(|p| out.contains(p.as_str()))
 }
 
@@ -71,11 +73,13 @@ proptest! {
         let sep = if slashes { "://" } else { ":" };
         let url = format!("{scheme}{sep}{u}:{p}@{host}{port}{tail}");
         let rest = format!("{scheme}{sep}{u}: @{host}{port}{tail}");
-        let rest = rest.replace(&p, "");
+        // The user's text, raw and percent-encoded, may show; a password
+        // piece that is also a piece of it proves nothing.
+        let rest = format!("{} {} {}", rest.replace(&p, ""), user, encode(&user));
         let mut outputs = vec![redact_url(&url)];
         match parse_url(&url) {
             Err(e) => outputs.push(format!("{e} {e:?}")),
-            Ok(o) => outputs.push(format!("{o:?} {}", o.to_url(false))),
+            Ok(o) => outputs.push(format!("{o:?} {}", to_url(&o, false))),
         }
         for out in outputs {
             for secret in [&password, &p] {
@@ -104,13 +108,13 @@ proptest! {
         if let Some(r) = &region { url += &format!("?aws_region={}", encode(r)); }
         let first = parse_url(&url).unwrap();
         prop_assert_eq!(first.password.as_ref().map(|s| s.expose().to_string()), Some(password.clone()));
-        let again = parse_url(&first.to_url(true)).unwrap();
+        let again = parse_url(&to_url(&first, true)).unwrap();
         prop_assert_eq!(&again, &first);
         // Without the password, everything else still round-trips.
         let mut no_pw = first.clone();
         no_pw.password = None;
         if user.is_empty() { no_pw.user = None; }
-        let mut back = parse_url(&first.to_url(false)).unwrap();
+        let mut back = parse_url(&to_url(&first, false)).unwrap();
         if back.user.as_deref() == Some("") { back.user = None; }
         prop_assert_eq!(back, no_pw);
     }

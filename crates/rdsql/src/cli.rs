@@ -1,6 +1,7 @@
 //! The command-line surface (clap types only; resolution lives elsewhere).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rdsql_db::options::FIELDS;
 use std::path::PathBuf;
 
 /// A database client for PostgreSQL, MySQL/MariaDB and SQLite, made for
@@ -252,83 +253,62 @@ pub struct QueryArgs {
     pub quiet: bool,
 }
 
-/// Connection flags shared by every command that connects.
-#[derive(Debug, Args, Clone, Default)]
+/// Connection flags shared by every command that connects: CONN plus one
+/// flag per connection field, generated from the field table in rdsql-db
+/// (docs/connection-model.md), so flags and URL parameters cannot drift.
+#[derive(Debug, Clone, Default)]
 pub struct ConnArgs {
-    /// A saved connection's name or a URL: postgres://user@host:5432/db,
-    /// mysql://…, mariadb://…, sqlite:FILE, sqlite::memory:
-    #[arg(value_name = "CONN")]
+    /// A saved connection's name or a URL.
     pub conn: Option<String>,
+    /// (field name, raw value) for every flag given.
+    pub fields: Vec<(String, String)>,
+}
 
-    /// postgres, mysql, mariadb or sqlite (inferred from the URL scheme).
-    #[arg(long)]
-    pub engine: Option<String>,
+impl clap::FromArgMatches for ConnArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut a = ConnArgs::default();
+        a.update_from_arg_matches(m)?;
+        Ok(a)
+    }
 
-    /// Server host name or IP address.
-    #[arg(short = 'h', long)]
-    pub host: Option<String>,
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        if let Some(c) = m.get_one::<String>("conn") {
+            self.conn = Some(c.clone());
+        }
+        for f in FIELDS {
+            if let Some(v) = m.get_one::<String>(f.name) {
+                self.fields.retain(|(n, _)| n != f.name);
+                self.fields.push((f.name.to_string(), v.clone()));
+            }
+        }
+        Ok(())
+    }
+}
 
-    /// Server port (PostgreSQL 5432, MySQL/MariaDB 3306 by default).
-    #[arg(short = 'p', long)]
-    pub port: Option<u16>,
+impl clap::Args for ConnArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let mut cmd = cmd.arg(
+            clap::Arg::new("conn")
+                .value_name("CONN")
+                .help("A saved connection's name or a URL: postgres://user@host:5432/db, mysql://…, mariadb://…, sqlite:FILE, sqlite::memory:"),
+        );
+        for f in FIELDS {
+            let mut arg = clap::Arg::new(f.name)
+                .long(f.flag)
+                .value_name(f.value_name)
+                .help(f.help.trim());
+            if let Some(s) = f.short {
+                arg = arg.short(s);
+            }
+            if f.name == "user" {
+                arg = arg.visible_alias("username");
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
 
-    /// Database user.
-    #[arg(short = 'U', long, visible_alias = "username")]
-    pub user: Option<String>,
-
-    /// Database name (the file path for SQLite).
-    #[arg(short = 'd', long)]
-    pub dbname: Option<String>,
-
-    /// password, iam-keys, iam-profile or sso.
-    #[arg(long)]
-    pub auth: Option<String>,
-
-    /// disable, prefer, require, verify-ca or verify-full.
-    #[arg(long)]
-    pub sslmode: Option<String>,
-
-    /// Trust only the CA certificates in this PEM file.
-    #[arg(long, value_name = "FILE")]
-    pub sslrootcert: Option<PathBuf>,
-
-    /// Seconds to wait for the connection (0 = forever; default 10).
-    #[arg(long, value_name = "SECONDS")]
-    pub connect_timeout: Option<u64>,
-
-    /// AWS region used to sign IAM tokens.
-    #[arg(long)]
-    pub aws_region: Option<String>,
-
-    /// AWS profile for iam-profile and sso.
-    #[arg(long)]
-    pub aws_profile: Option<String>,
-
-    /// Access key ID for iam-keys (the secret never comes from an argument).
-    #[arg(long)]
-    pub aws_access_key_id: Option<String>,
-
-    /// IAM Identity Center start URL (custom SSO).
-    #[arg(long)]
-    pub sso_start_url: Option<String>,
-
-    /// IAM Identity Center region (custom SSO).
-    #[arg(long)]
-    pub sso_region: Option<String>,
-
-    /// AWS account ID for SSO role credentials.
-    #[arg(long)]
-    pub sso_account_id: Option<String>,
-
-    /// IAM role name for SSO role credentials.
-    #[arg(long)]
-    pub sso_role_name: Option<String>,
-
-    /// Sign IAM tokens for this host (when connecting through a tunnel).
-    #[arg(long)]
-    pub iam_host: Option<String>,
-
-    /// Sign IAM tokens for this port.
-    #[arg(long)]
-    pub iam_port: Option<u16>,
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }

@@ -4,6 +4,26 @@
 use rdsql_db::{ConnectError, ConnectFailure, Engine, QueryError, SpecError, TlsFailure};
 use std::fmt::Write;
 
+impl From<rdsql_connect::Error> for Failure {
+    fn from(e: rdsql_connect::Error) -> Self {
+        use rdsql_connect::Error as E;
+        match e {
+            E::Spec(e) => Failure::spec(e),
+            E::Connect { error, tried } => Failure::connect(error, tried),
+            E::Flag { .. } | E::Saved { .. } | E::Setup { .. } | E::Cancelled(_) => {
+                let causes = e.hints().to_vec();
+                Failure::local(e.to_string(), causes)
+            }
+            E::Credentials { .. } | E::Token { .. } | E::SignIn { .. } => Failure {
+                headline: e.to_string(),
+                causes: e.hints().to_vec(),
+                details: vec![],
+                exit_code: EXIT_CONNECT,
+            },
+        }
+    }
+}
+
 /// Exit codes, as psql's.
 pub const EXIT_LOCAL: i32 = 1;
 pub const EXIT_CONNECT: i32 = 2;
@@ -162,23 +182,6 @@ impl Failure {
         Failure {
             headline: e.to_string(),
             causes,
-            details: vec![],
-            exit_code: EXIT_CONNECT,
-        }
-    }
-
-    /// A token could not be made (credentials, region, profile): exit 2.
-    pub fn token(e: rdsql_db::ProviderError, server: &rdsql_db::ServerSpec) -> Self {
-        let sign_host = server.aws.iam_host.as_deref().unwrap_or(&server.host);
-        Failure {
-            headline: format!(
-                "cannot make an IAM auth token ({}) for user {:?} at {sign_host}:{}: {}",
-                server.auth,
-                server.user,
-                server.aws.iam_port.unwrap_or(server.port),
-                e.message
-            ),
-            causes: e.hints,
             details: vec![],
             exit_code: EXIT_CONNECT,
         }

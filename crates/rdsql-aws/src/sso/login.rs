@@ -176,7 +176,7 @@ async fn register(
             format!(
                 "could not register with IAM Identity Center in {}: {}",
                 session.region,
-                crate::credentials::error_chain(&e)
+                crate::errors::error_chain(&e)
             ),
             vec![format!(
                 "check the SSO region ({}) and your network",
@@ -347,7 +347,7 @@ async fn pkce_flow(
             err(
                 format!(
                     "SSO sign-in failed at the token step: {}",
-                    crate::credentials::error_chain(&e)
+                    crate::errors::error_chain(&e)
                 ),
                 timeout_hints(session),
             )
@@ -379,7 +379,7 @@ async fn device_flow(
             err(
                 format!(
                     "could not start the SSO sign-in: {}",
-                    crate::credentials::error_chain(&e)
+                    crate::errors::error_chain(&e)
                 ),
                 timeout_hints(session),
             )
@@ -430,10 +430,7 @@ async fn device_flow(
                 }
                 _ => {
                     return Err(err(
-                        format!(
-                            "SSO sign-in failed: {}",
-                            crate::credentials::error_chain(&e)
-                        ),
+                        format!("SSO sign-in failed: {}", crate::errors::error_chain(&e)),
                         timeout_hints(session),
                     ));
                 }
@@ -507,7 +504,7 @@ pub async fn valid_token(session: &SsoSession) -> Result<CachedToken, LoginError
             Ok(_) => {}
             Err(e) => tracing::debug!(
                 "SSO token refresh failed: {}",
-                crate::credentials::error_chain(&e)
+                crate::errors::error_chain(&e)
             ),
         }
     }

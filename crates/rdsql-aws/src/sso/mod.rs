@@ -6,7 +6,7 @@ pub mod cache;
 pub mod login;
 pub mod portal;
 
-use crate::credentials::load_profiles;
+use crate::profiles::load_profiles;
 
 /// Which Identity Center sign-in, and where its token is cached.
 #[derive(Debug, Clone, PartialEq, Eq)]

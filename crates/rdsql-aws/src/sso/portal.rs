@@ -36,7 +36,7 @@ pub async fn role_credentials(
             err(
                 format!(
                     "could not get credentials for role {role} in account {account}: {}",
-                    crate::credentials::error_chain(&e)
+                    crate::errors::error_chain(&e)
                 ),
                 session,
             )
@@ -78,7 +78,7 @@ pub async fn accounts(session: &SsoSession, token: &Secret) -> Result<Vec<Accoun
                 err(
                     format!(
                         "could not list accounts: {}",
-                        crate::credentials::error_chain(&e)
+                        crate::errors::error_chain(&e)
                     ),
                     session,
                 )
@@ -118,7 +118,7 @@ pub async fn roles(
                 err(
                     format!(
                         "could not list roles of account {account}: {}",
-                        crate::credentials::error_chain(&e)
+                        crate::errors::error_chain(&e)
                     ),
                     session,
                 )
@@ -146,10 +146,7 @@ pub async fn logout(session: &SsoSession, token: &Secret) -> Result<(), LoginErr
         .map(|_| ())
         .map_err(|e| {
             err(
-                format!(
-                    "sign-out call failed: {}",
-                    crate::credentials::error_chain(&e)
-                ),
+                format!("sign-out call failed: {}", crate::errors::error_chain(&e)),
                 session,
             )
         })

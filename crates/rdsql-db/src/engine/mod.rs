@@ -5,9 +5,10 @@ pub mod postgres;
 pub mod sqlite;
 
 use crate::error::{ConnectError, ConnectFailure, QueryError, Target};
+use crate::kinds::Engine;
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
-use crate::spec::{ConnectionSpec, Engine, ServerSpec};
+use crate::spec::{ConnectionSpec, ServerSpec};
 use crate::split::split_statements;
 
 /// Facts about an open connection, for `\conninfo`-style reports.
@@ -238,7 +239,7 @@ pub fn target(s: &ServerSpec) -> Target {
         host_port: s.host_port(),
         user: s.user.clone(),
         dbname: s.dbname.clone(),
-        auth: s.auth,
+        auth: s.auth.method(),
         sslmode: s.sslmode,
     }
 }

@@ -3,9 +3,10 @@
 
 use super::{SessionInfo, find_io, io_failure, target};
 use crate::error::{ConnectError, ConnectFailure, QueryError, TlsFailure};
+use crate::kinds::{Engine, SslMode};
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
-use crate::spec::{Engine, ServerSpec, SslMode};
+use crate::spec::ServerSpec;
 use crate::tls;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts, Value};

@@ -3,9 +3,10 @@
 
 use super::{SessionInfo, find_io, io_failure, target};
 use crate::error::{ConnectError, ConnectFailure, QueryError, TlsFailure};
+use crate::kinds::SslMode;
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
-use crate::spec::{ServerSpec, SslMode};
+use crate::spec::ServerSpec;
 use crate::tls;
 use futures_util::StreamExt;
 use tokio_postgres::SimpleQueryMessage;

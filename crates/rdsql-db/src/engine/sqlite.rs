@@ -3,8 +3,8 @@
 
 use super::SessionInfo;
 use crate::error::{ConnectError, ConnectFailure, QueryError, Target};
+use crate::kinds::{AuthMethod, Engine, SslMode};
 use crate::sink::ResultSink;
-use crate::spec::{AuthMethod, Engine, SslMode};
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::ValueRef;
 

@@ -4,7 +4,8 @@ use crate::cli::{ConnArgs, ConnCommand, ConnSaveArgs};
 use crate::connect;
 use crate::report::Failure;
 use rdsql_config::store::check_name;
-use rdsql_config::{ConfigError, ConnectionsFile, SavedConnection, SecretKind, SecretStore, paths};
+use rdsql_config::{ConfigError, ConnectionsFile, SavedConnection, SecretKind, SecretStore};
+use rdsql_connect::saved;
 use rdsql_db::{AuthMethod, ConnectionSpec, Secret};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -12,112 +13,47 @@ use std::time::Instant;
 
 /// A config error as exit 1.
 pub fn config_failure(e: ConfigError) -> Failure {
-    let causes = match &e {
-        ConfigError::Malformed { .. } => vec![
-            "fix the file at that line and column; rdsql never overwrites a file it cannot read"
-                .into(),
-        ],
-        ConfigError::Unknown { .. } => vec![
-            "rdsql conn list shows the saved connections; rdsql conn add NAME URL saves one".into(),
-        ],
-        _ => vec![],
-    };
-    Failure::local(e.to_string(), causes)
+    Failure::from(saved::config_error(e))
 }
 
-pub fn dir() -> Result<PathBuf, Failure> {
-    paths::config_dir().ok_or_else(|| config_failure(ConfigError::NoDir))
+fn dir() -> Result<PathBuf, Failure> {
+    Ok(saved::dir()?)
 }
 
-/// The store a saved connection's secret is in.
-pub fn store_of(saved: &SavedConnection, dir: &std::path::Path) -> Option<SecretStore> {
-    saved
-        .secret
-        .as_deref()
-        .and_then(|n| SecretStore::from_name(n, dir))
-}
-
+/// The saved fields for `args` over `base` (editing), and a password the
+/// URL carried. Checked now, as a connection would be, not at first use.
 fn fields_from(
+    name: &str,
     args: &ConnArgs,
     base: SavedConnection,
 ) -> Result<(SavedConnection, Option<Secret>), Failure> {
-    let mut s = base;
-    let mut url_secret = None;
-    if let Some(url) = &args.conn {
-        let o = rdsql_db::url::parse_url(url).map_err(Failure::spec)?;
-        s.engine = o.engine.map(|e| e.name().to_string()).or(s.engine);
-        s.host = o.host.or(s.host);
-        s.port = o.port.or(s.port);
-        s.user = o.user.or(s.user);
-        s.dbname = o.dbname.or(s.dbname);
-        s.auth = o.auth.map(|a| a.name().to_string()).or(s.auth);
-        s.sslmode = o.sslmode.map(|m| m.name().to_string()).or(s.sslmode);
-        s.sslrootcert = o
-            .sslrootcert
-            .map(|p| p.display().to_string())
-            .or(s.sslrootcert);
-        s.connect_timeout = o.connect_timeout.or(s.connect_timeout);
-        s.aws_region = o.aws_region.or(s.aws_region);
-        s.aws_profile = o.aws_profile.or(s.aws_profile);
-        s.aws_access_key_id = o.aws_access_key_id.or(s.aws_access_key_id);
-        s.sso_start_url = o.sso_start_url.or(s.sso_start_url);
-        s.sso_region = o.sso_region.or(s.sso_region);
-        s.sso_account_id = o.sso_account_id.or(s.sso_account_id);
-        s.sso_role_name = o.sso_role_name.or(s.sso_role_name);
-        s.iam_host = o.iam_host.or(s.iam_host);
-        s.iam_port = o.iam_port.or(s.iam_port);
-        url_secret = o.password;
+    if let Some(c) = &args.conn
+        && !c.contains(':')
+    {
+        return Err(Failure::local(
+            format!("{c:?} is not a URL"),
+            vec!["give a URL such as postgres://user@host:5432/db, mysql://user@host/db or sqlite:file.db, and/or connection flags".into()],
+        ));
     }
-    let a = args;
-    macro_rules! take {
-        ($($f:ident),*) => { $( if a.$f.is_some() { s.$f = a.$f.clone(); } )* };
-    }
-    take!(
-        engine,
-        host,
-        port,
-        user,
-        dbname,
-        auth,
-        sslmode,
-        connect_timeout,
-        aws_region,
-        aws_profile,
-        aws_access_key_id,
-        sso_start_url,
-        sso_region,
-        sso_account_id,
-        sso_role_name,
-        iam_host,
-        iam_port
-    );
-    if let Some(p) = &a.sslrootcert {
-        s.sslrootcert = Some(p.display().to_string());
-    }
-    // Validate now, not at first use: the same parser as connections.
-    let mut check = rdsql_db::ConnectOptions::default();
-    for (k, v) in [
-        ("engine", &s.engine),
-        ("auth", &s.auth),
-        ("sslmode", &s.sslmode),
-    ] {
-        if let Some(v) = v {
-            check
-                .set(k, v)
-                .map_err(|why| Failure::local(format!("bad {k}: {why}"), vec![]))?;
-        }
-    }
-    if s.engine.is_none() {
+    let base_opts = saved::to_options(name, &base)?;
+    let mut o = connect::request(args).options()?;
+    let url_secret = o.password.take();
+    let merged = o.or(base_opts);
+    if merged.engine.is_none() {
         return Err(Failure::local(
             "a saved connection needs an engine: give a URL or --engine",
             vec![],
         ));
     }
-    Ok((s, url_secret))
+    let probe = |k: &str| (k == "USER").then(|| "user".to_string());
+    ConnectionSpec::resolve(merged.clone(), &probe).map_err(Failure::spec)?;
+    let mut out = base;
+    out.fields = saved::from_options(&merged);
+    Ok((out, url_secret))
 }
 
 fn secret_kind(s: &SavedConnection) -> Option<SecretKind> {
-    match s.auth.as_deref().map(|a| a.parse::<AuthMethod>()) {
+    match s.get("auth").map(|a| a.parse::<AuthMethod>()) {
         None | Some(Ok(AuthMethod::Password)) => Some(SecretKind::Password),
         Some(Ok(AuthMethod::IamKeys)) => Some(SecretKind::AwsSecretAccessKey),
         _ => None,
@@ -156,7 +92,7 @@ fn read_secret(
 fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
     check_name(&args.name).map_err(config_failure)?;
     let dir = dir()?;
-    let existing = ConnectionsFile::load(&dir).map_err(config_failure)?;
+    let existing = saved::load_file(&dir)?;
     let base = if adding {
         if existing.connections.contains_key(&args.name) {
             return Err(config_failure(ConfigError::Exists(args.name.clone())));
@@ -165,7 +101,7 @@ fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
     } else {
         existing.get(&args.name).map_err(config_failure)?.clone()
     };
-    let (mut saved, url_secret) = fields_from(&args.conn, base)?;
+    let (mut saved, url_secret) = fields_from(&args.name, &args.conn, base)?;
     let kind = secret_kind(&saved);
     let secret = match kind {
         Some(k) => read_secret(&args, url_secret, k)?,
@@ -178,7 +114,7 @@ fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
                 vec!["use keyring, file or prompt".into()],
             )
         })?),
-        None => store_of(&saved, &dir),
+        None => saved::store_of(&saved, &dir),
     };
     if let (Some(kind), Some(secret)) = (kind, &secret) {
         let store = store.unwrap_or_else(|| {
@@ -199,14 +135,14 @@ fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
         saved.secret = Some("prompt".into());
     }
     let name = args.name.clone();
-    ConnectionsFile::update(&dir, move |f| {
+    saved::update_file(&dir, move |f| {
         if adding && f.connections.contains_key(&name) {
             return Err(ConfigError::Exists(name.clone()));
         }
         f.connections.insert(name, saved);
         Ok(())
     })
-    .map_err(config_failure)?;
+    .map_err(Failure::from)?;
     eprintln!(
         "{} {:?} in {}",
         if adding { "Saved" } else { "Updated" },
@@ -217,22 +153,18 @@ fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
 }
 
 fn describe(name: &str, s: &SavedConnection) -> String {
-    let target = if s.engine.as_deref() == Some("sqlite") {
-        s.dbname.clone().unwrap_or_default()
+    let target = if s.get("engine").as_deref() == Some("sqlite") {
+        s.get("dbname").unwrap_or_default()
     } else {
-        let host = s.host.clone().unwrap_or_else(|| "localhost".into());
-        let port = s.port.map(|p| format!(":{p}")).unwrap_or_default();
-        let user = s
-            .user
-            .as_deref()
-            .map(|u| format!("{u}@"))
-            .unwrap_or_default();
-        format!("{user}{host}{port}/{}", s.dbname.as_deref().unwrap_or(""))
+        let host = s.get("host").unwrap_or_else(|| "localhost".into());
+        let port = s.get("port").map(|p| format!(":{p}")).unwrap_or_default();
+        let user = s.get("user").map(|u| format!("{u}@")).unwrap_or_default();
+        format!("{user}{host}{port}/{}", s.get("dbname").unwrap_or_default())
     };
     format!(
         "{name:<16} {:<9} {:<11} {target}",
-        s.engine.as_deref().unwrap_or("-"),
-        s.auth.as_deref().unwrap_or("password"),
+        s.get("engine").unwrap_or_else(|| "-".into()),
+        s.get("auth").unwrap_or_else(|| "password".into()),
     )
 }
 
@@ -241,7 +173,7 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
         ConnCommand::Add(a) => save(a, true),
         ConnCommand::Edit(a) => save(a, false),
         ConnCommand::List { json } => {
-            let f = ConnectionsFile::load(&dir()?).map_err(config_failure)?;
+            let f = saved::load_file(&dir()?)?;
             if json {
                 println!(
                     "{}",
@@ -256,7 +188,7 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
         }
         ConnCommand::Show { name, json } => {
             let d = dir()?;
-            let f = ConnectionsFile::load(&d).map_err(config_failure)?;
+            let f = saved::load_file(&d)?;
             let s = f.get(&name).map_err(config_failure)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
@@ -276,12 +208,12 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
         }
         ConnCommand::Rm { name } => {
             let d = dir()?;
-            let removed = ConnectionsFile::update(&d, |f| {
+            let removed = saved::update_file(&d, |f| {
                 f.get(&name)?;
                 Ok(f.connections.remove(&name))
             })
-            .map_err(config_failure)?;
-            if let Some(store) = removed.as_ref().and_then(|s| store_of(s, &d)) {
+            .map_err(Failure::from)?;
+            if let Some(store) = removed.as_ref().and_then(|s| saved::store_of(s, &d)) {
                 store.delete(&d, &name).map_err(config_failure)?;
             }
             eprintln!("Removed {name:?}.");
@@ -290,7 +222,7 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
         ConnCommand::Test { name } => {
             let args = ConnArgs {
                 conn: Some(name.clone()),
-                ..Default::default()
+                fields: vec![],
             };
             let spec = connect::resolve(&args)?;
             let started = Instant::now();

@@ -1,7 +1,7 @@
 //! `rdsql token`: print an IAM auth token, like
 //! `aws rds generate-db-auth-token`, and nothing else.
 
-use crate::cli::{ConnArgs, TokenArgs};
+use crate::cli::TokenArgs;
 use crate::connect;
 use crate::report::Failure;
 use rdsql_db::{ConnectionSpec, Engine};
@@ -9,31 +9,40 @@ use std::io::Write;
 
 pub async fn run(args: TokenArgs) -> Result<(), Failure> {
     let has_url = args.conn.is_some();
-    let conn = ConnArgs {
+    let mut fields = vec![];
+    for (name, value) in [
+        ("host", args.hostname),
+        ("port", args.port.map(|p| p.to_string())),
+        ("user", args.username),
+        ("auth", args.auth),
+        ("aws_region", args.region),
+        ("aws_profile", args.profile),
+        ("aws_access_key_id", args.aws_access_key_id),
+        ("sso_start_url", args.sso_start_url),
+        ("sso_region", args.sso_region),
+        ("sso_account_id", args.sso_account_id),
+        ("sso_role_name", args.sso_role_name),
+    ] {
+        if let Some(v) = value {
+            fields.push((name.to_string(), v));
+        }
+    }
+    let req = rdsql_connect::Request {
         conn: args.conn,
-        // The engine only matters for defaults; a bare --hostname signs for
-        // whatever listens there.
-        engine: (!has_url).then(|| "postgres".to_string()),
-        host: args.hostname,
-        port: args.port,
-        user: args.username,
-        auth: Some(args.auth.unwrap_or_else(|| "iam-profile".into())),
-        aws_region: args.region,
-        aws_profile: args.profile,
-        aws_access_key_id: args.aws_access_key_id,
-        sso_start_url: args.sso_start_url,
-        sso_region: args.sso_region,
-        sso_account_id: args.sso_account_id,
-        sso_role_name: args.sso_role_name,
-        ..Default::default()
+        fields,
     };
-    if !has_url && (conn.host.is_none() || conn.port.is_none() || conn.user.is_none()) {
+    let mut opts = req.options()?;
+    if !has_url && (opts.host.is_none() || opts.port.is_none() || opts.user.is_none()) {
         return Err(Failure::local(
             "rdsql token needs --hostname, --port and --username (or a URL)",
             vec!["example: rdsql token --hostname db.abc.eu-west-1.rds.amazonaws.com --port 5432 --username app".into()],
         ));
     }
-    let spec = connect::resolve(&conn)?;
+    // The engine only matters for defaults; a bare --hostname signs for
+    // whatever listens there. Without --auth: the profile or default chain.
+    opts.engine = opts.engine.or(Some(Engine::Postgres));
+    opts.auth = opts.auth.or(Some(rdsql_db::AuthMethod::IamProfile));
+    let spec = ConnectionSpec::resolve(opts, &connect::env).map_err(Failure::spec)?;
     let ConnectionSpec::Server(server) = spec else {
         return Err(Failure::local("SQLite has no IAM tokens", vec![]));
     };
@@ -44,10 +53,18 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
         ));
     }
     let provider = connect::iam_provider(&server).await?;
-    let token = provider
-        .token()
-        .await
-        .map_err(|e| Failure::token(e, &server))?;
+    let token = provider.token().await.map_err(|error| {
+        Failure::from(rdsql_connect::Error::Token {
+            method: server.auth.method(),
+            user: server.user.clone(),
+            host: server
+                .iam_host
+                .clone()
+                .unwrap_or_else(|| server.host.clone()),
+            port: server.iam_port.unwrap_or(server.port),
+            error,
+        })
+    })?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", token.expose())
         .and_then(|_| out.flush())

@@ -448,8 +448,8 @@ fn a_rejected_fresh_token_is_not_retried() {
 
 #[test]
 fn only_a_reused_token_is_retried() {
+    use rdsql_connect::iam::IamTokenProvider;
     use rdsql_db::PasswordProvider;
-    use rdsql_db::iam::IamTokenProvider;
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -524,7 +524,7 @@ fn iam_host_signs_for_the_real_endpoint_through_a_tunnel() {
 
 #[test]
 fn expired_token_from_an_injected_clock_is_rejected() {
-    use rdsql_db::iam::IamTokenProvider;
+    use rdsql_connect::iam::IamTokenProvider;
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -542,7 +542,7 @@ fn expired_token_from_an_injected_clock_is_rejected() {
             secret_access_key: rdsql_db::Secret::new(STATIC_SECRET),
             session_token: None,
         };
-        let clock = |offset: u64| -> rdsql_db::iam::Clock {
+        let clock = |offset: u64| -> rdsql_connect::iam::Clock {
             Arc::new(move || SystemTime::now() - Duration::from_secs(offset))
         };
         rdsql_db::tls::install_default_provider();

@@ -2,15 +2,13 @@
 //! for each physical connection, signed with credentials that are
 //! re-fetched before they expire.
 
-use crate::Secret;
-use crate::error::ProviderError;
-use crate::password::{BoxFuture, PasswordProvider};
-use crate::spec::ServerSpec;
 use rdsql_aws::region::RegionSource;
 use rdsql_aws::{
     CredentialSource, ResolvedCredentials, TokenCache, TokenRequest, generate_auth_token,
     resolve_region,
 };
+use rdsql_db::password::{BoxFuture, PasswordProvider};
+use rdsql_db::{ProviderError, Secret, ServerSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -41,12 +39,8 @@ impl IamTokenProvider {
         clock: Clock,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ProviderError> {
-        let sign_host = spec
-            .aws
-            .iam_host
-            .clone()
-            .unwrap_or_else(|| spec.host.clone());
-        let sign_port = spec.aws.iam_port.unwrap_or(spec.port);
+        let sign_host = spec.iam_host.clone().unwrap_or_else(|| spec.host.clone());
+        let sign_port = spec.iam_port.unwrap_or(spec.port);
         let (credentials, profile_region) =
             ResolvedCredentials::new(&source)
                 .await
@@ -63,7 +57,7 @@ impl IamTokenProvider {
             _ => None,
         };
         let mut resolved = resolve_region(
-            spec.aws.region.as_deref(),
+            spec.auth.region(),
             &sign_host,
             profile_name.as_deref().map(|p| (p, profile_region.clone())),
             env,
@@ -72,7 +66,7 @@ impl IamTokenProvider {
         // region; read the files only when nothing else gave one.
         if resolved.is_err()
             && matches!(source, CredentialSource::DefaultChain)
-            && let Some(r) = rdsql_aws::credentials::default_profile_region().await
+            && let Some(r) = rdsql_aws::profiles::default_profile_region().await
         {
             let name = env("AWS_PROFILE").unwrap_or_else(|| "default".into());
             resolved = Ok((r, RegionSource::Profile(name)));
@@ -98,7 +92,7 @@ impl IamTokenProvider {
             clock,
             issued_at: Mutex::new(None),
             last_from_cache: AtomicBool::new(false),
-            method: spec.auth.name(),
+            method: spec.auth.method().name(),
         })
     }
 
@@ -107,9 +101,28 @@ impl IamTokenProvider {
         &self.request
     }
 
+    /// Where the credentials come from, for messages (never a secret).
+    pub fn credentials_description(&self) -> &str {
+        self.credentials.description()
+    }
+
     /// When the token in use was signed.
     pub fn issued_at(&self) -> Option<SystemTime> {
         self.issued_at.lock().ok().and_then(|g| *g)
+    }
+
+    /// Fetches the credentials now (STS, `credential_process`, SSO role
+    /// credentials…), so that this slow part runs before — and outside —
+    /// the connect timeout (docs/tokens.md, "Timeouts").
+    pub async fn resolve_credentials(&self) -> Result<(), ProviderError> {
+        self.credentials
+            .credentials()
+            .await
+            .map(|_| ())
+            .map_err(|e| ProviderError {
+                message: e.to_string(),
+                hints: e.hints.clone(),
+            })
     }
 
     /// A token now (cached or fresh), for `rdsql token`.

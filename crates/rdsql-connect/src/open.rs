@@ -1,0 +1,350 @@
+//! Opening a resolved connection: the password provider its [`Auth`]
+//! calls for, credentials fetched before (and outside) the connect
+//! timeout, and — where a person is there — prompts and SSO sign-in
+//! through an [`Interaction`] the surface supplies.
+
+use crate::Error;
+use crate::iam::IamTokenProvider;
+use rdsql_aws::sso::{self, SsoSession};
+use rdsql_aws::{CredentialSource, TokenCache};
+use rdsql_db::password::BoxFuture;
+use rdsql_db::{
+    Auth, ConnectFailure, Connection, ConnectionSpec, PasswordProvider, Secret, ServerSpec,
+    SsoSignIn, StaticPassword,
+};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// How long credential resolution (STS, `credential_process`, SSO role
+/// credentials) may take, apart from the connect timeout; override with
+/// `RDSQL_CREDENTIAL_TIMEOUT` (seconds). docs/tokens.md, "Timeouts".
+pub const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a surface can do when a person is needed.
+pub trait Interaction: Send + Sync {
+    /// True when a person can answer a prompt now.
+    fn can_prompt(&self) -> bool;
+    /// Asks for a secret without echo.
+    fn secret(&self, prompt: &str) -> Result<Secret, Error>;
+    /// Signs in to IAM Identity Center (a browser), having said `why`.
+    fn sso_sign_in<'a>(
+        &'a self,
+        session: &'a SsoSession,
+        why: &'a str,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// No person: prompts and sign-in fail with what to run instead.
+pub struct NoInteraction;
+
+impl Interaction for NoInteraction {
+    fn can_prompt(&self) -> bool {
+        false
+    }
+    fn secret(&self, prompt: &str) -> Result<Secret, Error> {
+        Err(Error::setup(
+            format!(
+                "cannot ask for {}: no terminal",
+                prompt.trim_end_matches([':', ' '])
+            ),
+            vec![],
+        ))
+    }
+    fn sso_sign_in<'a>(
+        &'a self,
+        session: &'a SsoSession,
+        why: &'a str,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            Err(Error::SignIn {
+                message: why.to_string(),
+                hints: vec![format!(
+                    "sign in first: rdsql sso login {}",
+                    select_flags(session)
+                )],
+            })
+        })
+    }
+}
+
+/// Opens `spec`, returning the session and the password provider that
+/// worked (a shell reconnects and cancels with it).
+pub async fn open(
+    spec: &ConnectionSpec,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<(Connection, Arc<dyn PasswordProvider>), Error> {
+    let ConnectionSpec::Server(server) = spec else {
+        let p: Arc<dyn PasswordProvider> = Arc::new(StaticPassword::new(Secret::default(), "none"));
+        let c = Connection::connect(spec, p.as_ref())
+            .await
+            .map_err(|error| Error::Connect { error, tried: None })?;
+        return Ok((c, p));
+    };
+    if let Auth::Password { password } = &server.auth {
+        return open_with_password(spec, server, password.clone(), ui, env).await;
+    }
+    let provider = iam_provider(server, ui, env).await?;
+    // Credentials first, under their own timeout (not the connect timeout).
+    let limit = env("RDSQL_CREDENTIAL_TIMEOUT")
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(CREDENTIAL_TIMEOUT);
+    match tokio::time::timeout(limit, provider.resolve_credentials()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(token_error(server, e)),
+        Err(_) => {
+            return Err(Error::Credentials {
+                message: format!(
+                    "the AWS credentials ({}) did not arrive within {} s",
+                    provider.credentials_description(),
+                    limit.as_secs()
+                ),
+                hints: vec![
+                    "the credential source (STS, credential_process, the SSO portal) does not answer: check the network, proxy settings and AWS_ENDPOINT_URL_* variables".into(),
+                    "a credential_process may be waiting for input it cannot get".into(),
+                    "raise the limit with RDSQL_CREDENTIAL_TIMEOUT=SECONDS".into(),
+                ],
+            });
+        }
+    }
+    let provider: Arc<dyn PasswordProvider> = Arc::new(provider);
+    let c = Connection::connect(spec, provider.as_ref())
+        .await
+        .map_err(|error| Error::Connect {
+            error,
+            tried: Some(provider.describe()),
+        })?;
+    Ok((c, provider))
+}
+
+async fn open_with_password(
+    spec: &ConnectionSpec,
+    server: &ServerSpec,
+    password: Option<Secret>,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<(Connection, Arc<dyn PasswordProvider>), Error> {
+    let given = password.is_some();
+    let provider: Arc<dyn PasswordProvider> = match password {
+        Some(p) => Arc::new(StaticPassword::new(p, password_source(env))),
+        // No password is sent at all (docs/connection-model.md, "Passwords").
+        None => Arc::new(StaticPassword::new(Secret::default(), "no password")),
+    };
+    match Connection::connect(spec, provider.as_ref()).await {
+        // As psql: only when the server wants a password that nothing gave,
+        // ask and try once more.
+        Err(e) if !given && wants_password(&e.failure) && ui.can_prompt() => {
+            let typed = ui.secret(&format!(
+                "Password for {}@{}: ",
+                server.user,
+                server.host_port()
+            ))?;
+            let provider: Arc<dyn PasswordProvider> =
+                Arc::new(StaticPassword::new(typed, "typed password"));
+            let c = Connection::connect(spec, provider.as_ref())
+                .await
+                .map_err(|error| Error::Connect {
+                    error,
+                    tried: Some(provider.describe()),
+                })?;
+            Ok((c, provider))
+        }
+        Err(error) => Err(Error::Connect {
+            error,
+            tried: Some(provider.describe()),
+        }),
+        Ok(c) => Ok((c, provider)),
+    }
+}
+
+fn wants_password(f: &ConnectFailure) -> bool {
+    matches!(
+        f,
+        ConnectFailure::AuthRejected { .. } | ConnectFailure::PasswordRequired
+    )
+}
+
+fn password_source(env: &dyn Fn(&str) -> Option<String>) -> String {
+    for v in ["RDSQL_PASSWORD", "PGPASSWORD", "MYSQL_PWD"] {
+        if env(v).is_some() {
+            return format!("password from {v}, the URL or a saved connection");
+        }
+    }
+    "password from the URL or a saved connection".into()
+}
+
+fn token_error(server: &ServerSpec, error: rdsql_db::ProviderError) -> Error {
+    Error::Token {
+        method: server.auth.method(),
+        user: server.user.clone(),
+        host: server
+            .iam_host
+            .clone()
+            .unwrap_or_else(|| server.host.clone()),
+        port: server.iam_port.unwrap_or(server.port),
+        error,
+    }
+}
+
+/// The token provider for an IAM or SSO connection (prompts and sign-in
+/// happen here, before any connect timeout starts).
+pub async fn iam_provider(
+    server: &ServerSpec,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<IamTokenProvider, Error> {
+    let source = credential_source(server, ui, env).await?;
+    IamTokenProvider::new(
+        server,
+        source,
+        Arc::new(TokenCache::default()),
+        Arc::new(SystemTime::now),
+        env,
+    )
+    .await
+    .map_err(|e| token_error(server, e))
+}
+
+async fn credential_source(
+    server: &ServerSpec,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<CredentialSource, Error> {
+    let env = |k: &str| env(k).filter(|v| !v.is_empty());
+    match &server.auth {
+        Auth::IamKeys {
+            access_key_id,
+            secret_access_key,
+            ..
+        } => {
+            let access_key_id = access_key_id
+                .clone()
+                .or_else(|| env("AWS_ACCESS_KEY_ID"))
+                .ok_or_else(|| {
+                    Error::setup(
+                        "--auth iam-keys needs an access key ID",
+                        vec!["give --aws-access-key-id AKIA… (or set AWS_ACCESS_KEY_ID)".into()],
+                    )
+                })?;
+            let (secret, session_token) = match secret_access_key
+                .clone()
+                .or_else(|| env("AWS_SECRET_ACCESS_KEY").map(Secret::new))
+            {
+                Some(s) => (s, env("AWS_SESSION_TOKEN").map(Secret::new)),
+                None if ui.can_prompt() => {
+                    let s = ui.secret(&format!("AWS secret access key for {access_key_id}: "))?;
+                    let t = ui.secret("AWS session token (empty if none): ")?;
+                    let t = env("AWS_SESSION_TOKEN")
+                        .map(Secret::new)
+                        .or((!t.expose().is_empty()).then_some(t));
+                    (s, t)
+                }
+                None => {
+                    return Err(Error::setup(
+                        format!("no secret access key for {access_key_id}"),
+                        vec![
+                            "set AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), save it with rdsql conn add, or run on a terminal to be asked".into(),
+                            "the secret is never accepted as a command-line argument".into(),
+                        ],
+                    ));
+                }
+            };
+            Ok(CredentialSource::Keys {
+                access_key_id,
+                secret_access_key: secret,
+                session_token,
+            })
+        }
+        Auth::IamProfile { profile, .. } => {
+            Ok(match profile.clone().or_else(|| env("AWS_PROFILE")) {
+                Some(p) => CredentialSource::Profile(p),
+                None => CredentialSource::DefaultChain,
+            })
+        }
+        Auth::Sso {
+            sign_in,
+            account_id,
+            role_name,
+            ..
+        } => sso_source(sign_in, account_id, role_name, ui, &env).await,
+        Auth::Password { .. } => Err(Error::setup(
+            "password authentication has no AWS credentials",
+            vec![],
+        )),
+    }
+}
+
+/// `--auth sso`: an SSO profile, or a custom start URL + SSO region; the
+/// account and role from the fields or the profile. Signs in first when no
+/// valid token is cached and a person is there to do it.
+async fn sso_source(
+    sign_in: &SsoSignIn,
+    account_id: &Option<String>,
+    role_name: &Option<String>,
+    ui: &dyn Interaction,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<CredentialSource, Error> {
+    let sso_config = |e: sso::SsoConfigError| Error::Setup {
+        message: e.message,
+        hints: e.hints,
+    };
+    let (session, account, role, profile_region) = match sign_in {
+        SsoSignIn::Custom { start_url, region } => (
+            SsoSession::custom(start_url, region),
+            account_id.clone(),
+            role_name.clone(),
+            None,
+        ),
+        SsoSignIn::Profile(profile) => {
+            let Some(name) = profile.clone().or_else(|| env("AWS_PROFILE")) else {
+                return Err(Error::setup(
+                    "--auth sso needs an SSO profile (--aws-profile) or --sso-start-url and --sso-region",
+                    vec!["rdsql aws profiles lists the SSO profiles found".into()],
+                ));
+            };
+            let p = sso::profile_by_name(&name).await.map_err(sso_config)?;
+            (
+                p.session,
+                account_id.clone().or(p.account_id),
+                role_name.clone().or(p.role_name),
+                p.region,
+            )
+        }
+    };
+    let (Some(account_id), Some(role_name)) = (account, role) else {
+        return Err(Error::setup(
+            "--auth sso needs an AWS account ID and a role name",
+            vec![
+                "give --sso-account-id ID --sso-role-name NAME (or set sso_account_id / sso_role_name in the profile)".into(),
+                format!("to choose: rdsql sso accounts {0}, then rdsql sso roles --account-id ID {0}", select_flags(&session)),
+            ],
+        ));
+    };
+    if let Err(e) = sso::login::valid_token(&session).await {
+        if !ui.can_prompt() {
+            return Err(Error::SignIn {
+                message: e.message,
+                hints: e.hints,
+            });
+        }
+        ui.sso_sign_in(&session, &e.message).await?;
+    }
+    Ok(CredentialSource::Sso {
+        session,
+        account_id,
+        role_name,
+        profile_region,
+    })
+}
+
+/// The `rdsql sso …` flags that name `s`.
+pub fn select_flags(s: &SsoSession) -> String {
+    match &s.selector {
+        sso::Selector::Profile(p) => format!("--profile {p}"),
+        sso::Selector::Session(n) => format!("--sso-session {n}"),
+        sso::Selector::Custom => {
+            format!("--sso-start-url {} --sso-region {}", s.start_url, s.region)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Saved connections as connection options: each TOML key is checked
+//! against the one field table (rdsql-db's `FIELDS`), and the secret comes
+//! from the store the connection names.
+
+use crate::Error;
+use rdsql_config::{
+    ConfigError, ConnectionsFile, FieldValue, SavedConnection, SecretKind, SecretStore, paths,
+};
+use rdsql_db::ConnectOptions;
+use rdsql_db::options::{FIELDS, FieldKind};
+use std::path::{Path, PathBuf};
+
+/// A config error with what to do about it.
+pub fn config_error(e: ConfigError) -> Error {
+    let hints = match &e {
+        ConfigError::Malformed { .. } => vec![
+            "fix the file at that line and column; rdsql never overwrites a file it cannot read"
+                .into(),
+        ],
+        ConfigError::Unknown { .. } => vec![
+            "rdsql conn list shows the saved connections; rdsql conn add NAME URL saves one".into(),
+        ],
+        _ => vec![],
+    };
+    Error::Saved {
+        message: e.to_string(),
+        hints,
+    }
+}
+
+/// The configuration directory (`RDSQL_CONFIG_DIR`, XDG, `~/.config/rdsql`).
+pub fn dir() -> Result<PathBuf, Error> {
+    paths::config_dir().ok_or_else(|| config_error(ConfigError::NoDir))
+}
+
+/// The store a saved connection's secret is in.
+pub fn store_of(saved: &SavedConnection, dir: &Path) -> Option<SecretStore> {
+    saved
+        .secret
+        .as_deref()
+        .and_then(|n| SecretStore::from_name(n, dir))
+}
+
+/// A saved connection's fields as options (no secret).
+pub fn to_options(name: &str, saved: &SavedConnection) -> Result<ConnectOptions, Error> {
+    let mut o = ConnectOptions::default();
+    for (key, value) in &saved.fields {
+        o.set(key, &value.to_string()).map_err(|why| Error::Saved {
+            message: format!("saved connection {name:?}: bad {key}: {why}"),
+            hints: vec![format!(
+                "fix it with rdsql conn edit {name} --{} VALUE, or edit connections.toml",
+                key.replace('_', "-")
+            )],
+        })?;
+    }
+    Ok(o)
+}
+
+/// Options as saved fields (numbers as numbers); the password and the
+/// secret key are not fields (they go to a secret store).
+pub fn from_options(o: &ConnectOptions) -> std::collections::BTreeMap<String, FieldValue> {
+    FIELDS
+        .iter()
+        .filter_map(|f| {
+            let v = o.get(f.name)?;
+            let value = match (f.kind, v.parse::<u64>()) {
+                (FieldKind::Number, Ok(n)) => FieldValue::Number(n),
+                _ => FieldValue::Text(v),
+            };
+            Some((f.name.to_string(), value))
+        })
+        .collect()
+}
+
+/// Checks a saved field against the field table.
+pub fn check_field(name: &str, value: &str) -> Result<(), String> {
+    ConnectOptions::default().set(name, value)
+}
+
+/// The saved connections, every field checked.
+pub fn load_file(dir: &Path) -> Result<ConnectionsFile, Error> {
+    ConnectionsFile::load(dir, &check_field).map_err(config_error)
+}
+
+/// Loads, applies `f`, saves, under the directory lock; a malformed file
+/// (syntax or a bad value) fails before anything is written.
+pub fn update_file<T>(
+    dir: &Path,
+    f: impl FnOnce(&mut ConnectionsFile) -> Result<T, ConfigError>,
+) -> Result<T, Error> {
+    ConnectionsFile::update(dir, &check_field, f).map_err(config_error)
+}
+
+/// Loads saved connection `name` with its secrets.
+pub fn load(name: &str) -> Result<ConnectOptions, Error> {
+    let d = dir()?;
+    let file = load_file(&d)?;
+    let s = file.get(name).map_err(|e| match config_error(e) {
+        Error::Saved { message, mut hints } => {
+            hints.push("a connection is a saved name or a URL such as postgres://user@host:5432/db, mysql://user@host/db or sqlite:file.db".into());
+            Error::Saved { message, hints }
+        }
+        other => other,
+    })?;
+    let mut o = to_options(name, s)?;
+    if let Some(store) = store_of(s, &d) {
+        o.password = store
+            .get(name, SecretKind::Password)
+            .map_err(config_error)?;
+        o.aws_secret_access_key = store
+            .get(name, SecretKind::AwsSecretAccessKey)
+            .map_err(config_error)?;
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_and_bad_fields_are_named() {
+        let mut s = SavedConnection::default();
+        s.fields
+            .insert("colour".into(), FieldValue::Text("blue".into()));
+        let e = to_options("x", &s).unwrap_err().to_string();
+        assert!(e.contains("colour"), "{e}");
+        let mut s = SavedConnection::default();
+        s.fields.insert("port".into(), FieldValue::Number(70000));
+        let e = to_options("x", &s).unwrap_err().to_string();
+        assert!(e.contains("port") && e.contains("65535"), "{e}");
+    }
+}
