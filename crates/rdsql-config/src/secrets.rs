@@ -158,6 +158,7 @@ impl SecretStore {
 type SecretsFile = BTreeMap<String, BTreeMap<String, String>>;
 
 fn load_file(path: &Path) -> Result<SecretsFile, ConfigError> {
+    rdsql_fs::check_private(path).map_err(ConfigError::NotPrivate)?;
     match std::fs::read_to_string(path) {
         Ok(text) => parse(path, &text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),

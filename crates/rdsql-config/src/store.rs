@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -82,6 +81,10 @@ pub enum ConfigError {
     BadName(String),
     #[error("the secret store failed: {0}")]
     Secret(String),
+    /// A file holding secrets is readable by others (as libpq refuses a
+    /// loose `.pgpass`).
+    #[error("{0}; fix it with: {fix}", fix = .0.fix)]
+    NotPrivate(rdsql_fs::NotPrivate),
 }
 
 /// Parses TOML text, mapping errors to line and column.
@@ -110,35 +113,12 @@ pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<
     })
 }
 
-/// Writes `bytes` to `path` atomically with `mode`.
+/// Writes `bytes` to `path` atomically with `mode` (rdsql-fs).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ConfigError> {
-    let werr = |source| ConfigError::Write {
+    rdsql_fs::write_atomic(path, bytes, mode).map_err(|source| ConfigError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(werr)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    let r = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
-    Ok(())
+    })
 }
 
 /// Holds an exclusive `flock` on `<dir>/.lock` while alive.

@@ -155,6 +155,39 @@ pub enum ConnectionSpec {
     },
 }
 
+impl ConnectOptions {
+    /// Fills what the flags, URL and saved connection left open from the
+    /// environment, field by field as the field table says (libpq's
+    /// variables apply to PostgreSQL only).
+    pub fn with_env(
+        mut self,
+        engine: Engine,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ConnectOptions, SpecError> {
+        if engine != Engine::Postgres {
+            return Ok(self);
+        }
+        for f in FIELDS {
+            if self.get(f.name).is_some() {
+                continue;
+            }
+            if let Some((var, value)) = f
+                .env
+                .iter()
+                .find_map(|v| env(v).filter(|s| !s.is_empty()).map(|s| (*v, s)))
+            {
+                self.set(f.name, &value)
+                    .map_err(|reason| SpecError::BadEnv {
+                        var: var.into(),
+                        value: value.clone(),
+                        reason,
+                    })?;
+            }
+        }
+        Ok(self)
+    }
+}
+
 impl ConnectionSpec {
     /// The engine this spec connects to.
     pub fn engine(&self) -> Engine {
@@ -196,29 +229,7 @@ impl ConnectionSpec {
             return Ok(ConnectionSpec::Sqlite { path });
         }
 
-        // The environment fills what the flags, URL and saved connection
-        // left open, field by field as the table says (libpq's variables
-        // for PostgreSQL only).
-        let mut opts = opts;
-        if engine == Engine::Postgres {
-            for f in FIELDS {
-                if opts.get(f.name).is_some() {
-                    continue;
-                }
-                if let Some((var, value)) = f
-                    .env
-                    .iter()
-                    .find_map(|v| env(v).filter(|s| !s.is_empty()).map(|s| (*v, s)))
-                {
-                    opts.set(f.name, &value)
-                        .map_err(|reason| SpecError::BadEnv {
-                            var: var.into(),
-                            value: value.clone(),
-                            reason,
-                        })?;
-                }
-            }
-        }
+        let opts = opts.with_env(engine, env)?;
         let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
 
         let host = opts.host.unwrap_or_else(|| "localhost".to_string());

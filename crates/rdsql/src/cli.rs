@@ -312,3 +312,102 @@ impl clap::Args for ConnArgs {
         Self::augment_args(cmd)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdsql_db::options::FieldKind;
+
+    /// A valid sample value for each field, with characters that need
+    /// encoding where the field allows them.
+    fn sample(f: &rdsql_db::options::Field) -> String {
+        match (f.name, f.kind) {
+            ("host" | "iam_host", _) => "db.example.com".into(),
+            ("sslrootcert", _) => "/etc/my certs/ca é.pem".into(),
+            (_, FieldKind::Text) => "some value/é@x".into(),
+            (_, FieldKind::Number) => "4321".into(),
+            (_, FieldKind::Choice(c)) => c[0].into(),
+        }
+    }
+
+    /// Every field of the one table through every surface: its flag, its
+    /// URL parameter, a saved connection's TOML, the written URL, its
+    /// environment variables and the UI's form description.
+    #[test]
+    fn every_field_through_every_surface() {
+        let form = rdsql_connect::form::fields_json().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        for f in FIELDS {
+            let v = sample(f);
+            let got = |o: &rdsql_db::ConnectOptions| o.get(f.name);
+
+            // Flag (long and short).
+            let mut flags = vec![format!("--{}", f.flag)];
+            flags.extend(f.short.map(|c| format!("-{c}")));
+            for flag in flags {
+                let cli = Cli::try_parse_from(["rdsql", "query", flag.as_str(), &v, "-c", "x"])
+                    .unwrap_or_else(|e| panic!("{flag}: {e}"));
+                let Command::Query(q) = cli.command else {
+                    panic!()
+                };
+                let req = rdsql_connect::Request {
+                    conn: None,
+                    fields: q.conn.fields,
+                };
+                assert_eq!(
+                    got(&req.options().unwrap()).as_deref(),
+                    Some(v.as_str()),
+                    "{flag}"
+                );
+            }
+
+            // URL parameter.
+            let enc = |s: &str| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            };
+            let url = format!("postgres://h/?{}={}", f.name, enc(&v));
+            let o = rdsql_db::url::parse_url(&url).unwrap();
+            assert_eq!(got(&o).as_deref(), Some(v.as_str()), "{url}");
+
+            // The written URL reads back.
+            let mut one = rdsql_db::ConnectOptions::default();
+            one.set(f.name, &v).unwrap();
+            one.engine = one.engine.or(Some(rdsql_db::Engine::Postgres));
+            let back = rdsql_db::url::parse_url(&rdsql_db::url::to_url(&one, false)).unwrap();
+            assert_eq!(got(&back), got(&one), "{}", f.name);
+
+            // A saved connection's TOML.
+            rdsql_connect::saved::update_file(dir.path(), |file| {
+                let mut s = rdsql_config::SavedConnection::default();
+                s.fields = rdsql_connect::saved::from_options(&one);
+                file.connections.insert(f.name.to_string(), s);
+                Ok(())
+            })
+            .unwrap();
+            let file = rdsql_connect::saved::load_file(dir.path()).unwrap();
+            let o = rdsql_connect::saved::to_options(f.name, file.get(f.name).unwrap()).unwrap();
+            assert_eq!(got(&o).as_deref(), Some(v.as_str()), "saved {}", f.name);
+
+            // Environment variables (PostgreSQL's libpq names).
+            for var in f.env {
+                let env = |k: &str| (k == *var).then(|| v.clone());
+                let o = rdsql_db::ConnectOptions::default()
+                    .with_env(rdsql_db::Engine::Postgres, &env)
+                    .unwrap();
+                assert_eq!(got(&o).as_deref(), Some(v.as_str()), "{var}");
+                let o = rdsql_db::ConnectOptions::default()
+                    .with_env(rdsql_db::Engine::Mysql, &env)
+                    .unwrap();
+                assert_eq!(got(&o), None, "{var} is PostgreSQL's only");
+            }
+
+            // The form the UI builds its dialog from.
+            assert!(
+                form.contains(&format!("\"name\":\"{}\"", f.name)),
+                "{}",
+                f.name
+            );
+        }
+    }
+}

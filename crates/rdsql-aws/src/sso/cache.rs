@@ -6,8 +6,8 @@
 use aws_smithy_types::date_time::{DateTime, Format};
 use rdsql_secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -156,29 +156,8 @@ pub fn store(dir: &Path, key: &str, tok: &CachedToken) -> Result<PathBuf, CacheE
     };
     std::fs::create_dir_all(dir).map_err(werr)?;
     let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    let mut rnd = [0u8; 8];
-    let _ = aws_lc_rs::rand::fill(&mut rnd);
-    let tmp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("token"),
-        std::process::id(),
-        rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
     let body = serde_json::to_vec_pretty(tok).map_err(|e| werr(std::io::Error::other(e)))?;
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&body)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(werr(e));
-    }
+    rdsql_fs::write_atomic(&path, &body, rdsql_fs::PRIVATE).map_err(werr)?;
     Ok(path)
 }
 

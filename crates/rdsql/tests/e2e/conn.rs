@@ -206,3 +206,28 @@ fn concurrent_adds_from_two_processes_lose_nothing() {
         );
     }
 }
+
+#[test]
+fn a_secrets_file_readable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let c = Cfg::new();
+    let url = format!(
+        "postgres://rdsql_scram@127.0.0.1:{}/rdsql?sslrootcert={}",
+        postgres().port,
+        ca()
+    );
+    c.run(
+        &["conn", "add", "pg", &url, "--secret-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .ok();
+    let secrets = c.dir.path().join("secrets.toml");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = c.run(&["query", "pg", "-c", "select 1"], None);
+    o.fails(1, "readable by group or others");
+    assert!(o.stderr.contains("chmod 600"), "{}", o.stderr);
+    assert!(!o.stderr.contains(PASSWORD), "{}", o.stderr);
+    // Fixed as the hint says, it works again.
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    c.run(&["query", "pg", "-c", "select 1"], None).ok();
+}
