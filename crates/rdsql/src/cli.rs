@@ -379,8 +379,10 @@ mod tests {
 
             // A saved connection's TOML.
             rdsql_connect::saved::update_file(dir.path(), |file| {
-                let mut s = rdsql_config::SavedConnection::default();
-                s.fields = rdsql_connect::saved::from_options(&one);
+                let s = rdsql_config::SavedConnection {
+                    fields: rdsql_connect::saved::from_options(&one),
+                    ..Default::default()
+                };
                 file.connections.insert(f.name.to_string(), s);
                 Ok(())
             })
