@@ -39,6 +39,9 @@ struct Shell {
     timing: bool,
     out_file: Option<PathBuf>,
     txn: Txn,
+    /// Session state a reconnect would lose (SET, USE, \c, temporary
+    /// tables…), in the user's words; see docs/sessions.md.
+    state: Vec<String>,
     label: String,
 }
 
@@ -166,7 +169,10 @@ impl Shell {
         }
     }
 
-    /// Reconnects when the connection is gone; says so.
+    /// Reconnects when the connection is gone; says so. Returns whether the
+    /// pending statement may run: not when the lost session had an open
+    /// transaction or changed state, which the new session lacks (the user
+    /// decides what to run next). docs/sessions.md.
     async fn ensure_connected(&mut self) -> bool {
         let alive = match self.conn.as_mut() {
             Some(c) => {
@@ -182,14 +188,40 @@ impl Shell {
         if let Some(old) = self.conn.take() {
             drop(old);
         }
-        // A fresh token for the new physical connection.
+        // A fresh token for the new physical connection; the database the
+        // session was last in (\c, USE) is part of self.spec.
         self.provider.invalidate();
         match Connection::connect(&self.spec, self.provider.as_ref()).await {
             Ok(c) => {
                 self.conn = Some(c);
+                let mut lost = vec![];
+                match self.txn {
+                    Txn::Idle => {}
+                    Txn::Open => lost.push(
+                        "the open transaction was rolled back by the server".to_string(),
+                    ),
+                    Txn::Failed => lost.push(
+                        "the failed transaction was rolled back by the server".to_string(),
+                    ),
+                }
+                if !self.state.is_empty() {
+                    lost.push(format!(
+                        "session state is gone: {}",
+                        self.state.join(", ")
+                    ));
+                }
                 self.txn = Txn::Idle;
+                self.state.clear();
+                if lost.is_empty() {
+                    eprintln!("The connection was lost; reconnected to {}.", self.label);
+                    return true;
+                }
                 eprintln!("The connection was lost; reconnected to {}.", self.label);
-                true
+                for l in lost {
+                    eprintln!("  {l}");
+                }
+                eprintln!("The statement was not run: check the data, then run what you still want.");
+                false
             }
             Err(e) => {
                 eprint!(
@@ -264,9 +296,53 @@ impl Shell {
                 "commit" | "rollback" | "end" | "abort" => self.txn = Txn::Idle,
                 _ => {}
             }
+            if ok {
+                self.track_state(stmt);
+            }
         }
         if !ok && self.txn == Txn::Open && self.engine == Engine::Postgres {
             self.txn = Txn::Failed;
+        }
+    }
+
+    /// Notes statements whose effect lives in the session only, and
+    /// follows `USE` so a reconnect lands in the same database.
+    fn track_state(&mut self, stmt: &str) {
+        let words: Vec<String> = stmt
+            .split_whitespace()
+            .take(4)
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        let note = match (w(0), w(1)) {
+            ("set", "transaction") | ("set", "local") => None,
+            ("set", "role") => Some("SET ROLE".to_string()),
+            ("set", "session") if w(2) == "authorization" => {
+                Some("SET SESSION AUTHORIZATION".to_string())
+            }
+            ("set", _) => Some(format!("SET {}", w(1).trim_end_matches(['=', ';']))),
+            ("use", db) => {
+                let db = db.trim_matches(['`', ';', '"']).to_string();
+                if let ConnectionSpec::Server(s) = &mut self.spec {
+                    s.dbname = Some(db.clone());
+                }
+                self.label = label(&self.spec);
+                Some(format!("USE {db}"))
+            }
+            ("create", "temp" | "temporary") | ("create", "global" | "local")
+                if words.iter().any(|x| x.starts_with("temp")) =>
+            {
+                Some("temporary tables".to_string())
+            }
+            ("prepare", _) => Some("prepared statements".to_string()),
+            ("listen", _) => Some("LISTEN".to_string()),
+            ("lock", _) if self.engine.is_mysql_family() => Some("table locks".to_string()),
+            _ => None,
+        };
+        if let Some(n) = note
+            && !self.state.contains(&n)
+        {
+            self.state.push(n);
         }
     }
 
@@ -458,6 +534,9 @@ impl Shell {
                         }
                         self.spec = spec;
                         self.txn = Txn::Idle;
+                        // A new session: what the old one held is gone,
+                        // and a reconnect returns to this database.
+                        self.state = vec![format!("\\c {db}")];
                         self.label = label(&self.spec);
                         println!(
                             "You are now connected to database {db:?} as user {:?}.",
@@ -536,6 +615,7 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
         timing: false,
         out_file: None,
         txn: Txn::Idle,
+        state: vec![],
     };
     let config = Config::builder()
         .auto_add_history(false)

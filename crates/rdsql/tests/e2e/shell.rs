@@ -349,3 +349,61 @@ fn iam_reconnect_signs_a_fresh_token() {
         pg.pam.attempts()
     );
 }
+
+#[test]
+fn a_lost_transaction_is_reported_and_the_next_statement_not_run() {
+    let pg = postgres();
+    let url = pg.url("rdsql_scram", "127.0.0.1");
+    let mut t = Term::start(&url);
+    t.line("create table if not exists lost_txn (n int);");
+    t.expect("rows affected");
+    t.line("begin;");
+    t.expect("=*>");
+    t.line("insert into lost_txn values (7);");
+    t.expect("1 row affected");
+    t.line("select pg_backend_pid() as pid;");
+    let out = t.expect("(1 row)");
+    let pid: String = out
+        .lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .map(|n| n.to_string())
+        .next()
+        .expect("a pid");
+    pg.psql(&format!("select pg_terminate_backend({pid})"));
+    // Typed as if still inside the transaction: not run on the new session.
+    t.line("insert into lost_txn values (8);");
+    t.expect("reconnected to rdsql_scram@127.0.0.1/rdsql");
+    t.expect("the open transaction was rolled back by the server");
+    t.expect("The statement was not run");
+    t.line("select count(*) as n from lost_txn;");
+    t.expect(" 0");
+    t.expect("(1 row)");
+    t.quit();
+}
+
+#[test]
+fn lost_session_state_is_named_and_the_database_kept() {
+    let m = mariadb();
+    m.sql("CREATE DATABASE IF NOT EXISTS rdsql_other; GRANT ALL ON rdsql_other.* TO 'rdsql_native'@'%';");
+    let url = m.url("rdsql_native", "127.0.0.1");
+    let mut t = Term::start(&url);
+    t.line("use rdsql_other;");
+    t.line("set @answer = 42;");
+    t.line("select connection_id() as id;");
+    let out = t.expect("(1 row)");
+    let id: String = out
+        .lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .map(|n| n.to_string())
+        .next()
+        .expect("an id");
+    m.sql(&format!("KILL CONNECTION {id}"));
+    t.line("select @answer as a;");
+    t.expect("reconnected to rdsql_native@127.0.0.1/rdsql_other");
+    t.expect("session state is gone: USE rdsql_other, SET @answer");
+    t.expect("The statement was not run");
+    // The new session is in the database the old one was last in.
+    t.line("select database() as db;");
+    t.expect(" rdsql_other");
+    t.quit();
+}
