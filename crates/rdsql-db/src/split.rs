@@ -117,37 +117,47 @@ struct Scan {
     delimiter: String,
 }
 
-/// psql's heuristic for SQL-standard function bodies: in a statement that
-/// starts `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN` opens a block,
-/// `CASE` inside one opens another, and `END` closes one; `;` ends the
-/// statement only outside blocks (and outside parentheses).
-#[derive(Default)]
+/// Bodies that hold `;`: psql's heuristic for SQL-standard function
+/// bodies (a statement starting `CREATE [OR REPLACE] FUNCTION|PROCEDURE`)
+/// and, for SQLite, `CREATE [TEMP] TRIGGER … BEGIN … END`. Inside such a
+/// statement `BEGIN` opens a block, `CASE` inside one opens another, `END`
+/// closes one; `;` ends the statement only outside blocks (and, for
+/// PostgreSQL, outside parentheses).
 struct Words {
-    /// First letters of the statement's leading words among create, or,
-    /// replace, function, procedure.
-    head: Vec<u8>,
-    count: usize,
+    sqlite: bool,
+    /// The statement's first words, lower-cased (up to four).
+    head: Vec<String>,
     begin_depth: usize,
 }
 
 impl Words {
+    fn new(engine: Engine) -> Words {
+        Words {
+            sqlite: engine == Engine::Sqlite,
+            head: vec![],
+            begin_depth: 0,
+        }
+    }
+
     fn word(&mut self, w: &str, paren_depth: usize) {
         let lw = w.to_ascii_lowercase();
-        if self.count < 4
-            && matches!(
-                lw.as_str(),
-                "create" | "or" | "replace" | "function" | "procedure"
-            )
-            && self.head.len() == self.count
-        {
-            self.head.push(lw.as_bytes()[0]);
+        if self.head.len() < 4 {
+            self.head.push(lw.clone());
         }
-        self.count += 1;
-        let routine = matches!(
-            self.head.as_slice(),
-            [b'c', b'f' | b'p', ..] | [b'c', b'o', b'r', b'f' | b'p', ..]
-        );
-        if !routine || paren_depth > 0 {
+        let h: Vec<&str> = self.head.iter().map(String::as_str).collect();
+        let body = if self.sqlite {
+            matches!(
+                h.as_slice(),
+                ["create", "trigger", ..] | ["create", "temp" | "temporary", "trigger", ..]
+            )
+        } else {
+            matches!(
+                h.as_slice(),
+                ["create", "function" | "procedure", ..]
+                    | ["create", "or", "replace", "function" | "procedure", ..]
+            )
+        };
+        if !body || paren_depth > 0 {
             return;
         }
         match lw.as_str() {
@@ -169,7 +179,7 @@ fn scan(sql: &str, engine: Engine, delimiter: &str) -> Scan {
     let mut i = 0;
     let mut has_code = false;
     let mut open = false;
-    let mut words = Words::default();
+    let mut words = Words::new(engine);
     let mut parens = 0usize;
     while i < b.len() {
         let c = b[i];
@@ -219,12 +229,12 @@ fn scan(sql: &str, engine: Engine, delimiter: &str) -> Scan {
                 has_code = true;
                 skip_dollar(b, i)
             }
-            b'(' if !mysql => {
+            b'(' if engine == Engine::Postgres => {
                 parens += 1;
                 has_code = true;
                 None
             }
-            b')' if !mysql => {
+            b')' if engine == Engine::Postgres => {
                 parens = parens.saturating_sub(1);
                 has_code = true;
                 None
@@ -236,7 +246,7 @@ fn scan(sql: &str, engine: Engine, delimiter: &str) -> Scan {
                 start = i + 1;
                 consumed = i + 1;
                 has_code = false;
-                words = Words::default();
+                words = Words::new(engine);
                 None
             }
             c if !mysql
@@ -418,6 +428,19 @@ mod tests {
         assert_eq!(
             split_statements("begin; select 1; end;", Engine::Postgres),
             vec!["begin", "select 1", "end"]
+        );
+    }
+
+    #[test]
+    fn sqlite_trigger_bodies_stay_whole() {
+        let sql = "create table t(a); create temp trigger tr after insert on t begin insert into t values (case when new.a > 1 then 0 else 1 end); select 1; end; insert into t values (2);";
+        assert_eq!(
+            split_statements(sql, Engine::Sqlite),
+            vec![
+                "create table t(a)",
+                "create temp trigger tr after insert on t begin insert into t values (case when new.a > 1 then 0 else 1 end); select 1; end",
+                "insert into t values (2)",
+            ]
         );
     }
 

@@ -133,8 +133,10 @@ impl Connection {
 
 /// Cancels the statement running on a connection, from outside it.
 pub enum Canceller {
+    /// tokio-postgres keeps the session's resolved address and TLS mode.
     Postgres(tokio_postgres::CancelToken),
-    Mysql(u32),
+    /// The session's id and the server address it reached.
+    Mysql(u32, std::net::IpAddr),
     None,
 }
 
@@ -145,7 +147,7 @@ impl Connection {
             Connection::Postgres(c) => Canceller::Postgres(c.client().cancel_token()),
             Connection::Mysql(c) => c
                 .connection_id()
-                .map(Canceller::Mysql)
+                .map(|id| Canceller::Mysql(id, c.peer()))
                 .unwrap_or(Canceller::None),
             Connection::Sqlite(_) => Canceller::None,
         }
@@ -179,8 +181,10 @@ impl Connection {
 }
 
 impl Canceller {
-    /// PostgreSQL: a cancel request; MySQL: `KILL QUERY` on a side
-    /// connection opened with the same spec and password provider.
+    /// PostgreSQL: a cancel request over the session's TLS settings to the
+    /// address the session reached; MySQL: `KILL QUERY` on a side
+    /// connection to that same address, with the same spec and password
+    /// provider.
     pub async fn cancel(
         &self,
         spec: &ConnectionSpec,
@@ -201,10 +205,12 @@ impl Canceller {
                     .await
                     .map_err(|e| e.to_string())
             }
-            (Canceller::Mysql(id), _) => {
-                let mut side = Connection::connect(spec, password)
-                    .await
-                    .map_err(|e| e.to_string())?;
+            (Canceller::Mysql(id, peer), ConnectionSpec::Server(s)) => {
+                let mut side = Connection::Mysql(
+                    mysql::MyConnection::connect_at(s, password, Some(*peer))
+                        .await
+                        .map_err(|e| e.to_string())?,
+                );
                 struct Discard;
                 impl ResultSink for Discard {
                     fn begin_result(&mut self, _: &[String]) -> std::io::Result<()> {

@@ -10,12 +10,15 @@ use crate::spec::ServerSpec;
 use crate::tls;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts, Value};
+use std::net::IpAddr;
 
 /// An open MySQL/MariaDB session.
 pub struct MyConnection {
     conn: Option<Conn>,
     engine: Engine,
     tls: bool,
+    /// The server address this session reached (for `KILL QUERY`).
+    peer: IpAddr,
 }
 
 impl MyConnection {
@@ -24,26 +27,59 @@ impl MyConnection {
         spec: &ServerSpec,
         password: &dyn PasswordProvider,
     ) -> Result<Self, ConnectError> {
+        Self::connect_at(spec, password, None).await
+    }
+
+    /// Connects to `peer` when given — a cancel's side connection must
+    /// reach the very server of the session, not whatever a fresh DNS
+    /// lookup returns (another Aurora instance behind the same name) — else
+    /// to each address of the host in turn. The certificate is checked
+    /// against the name either way (docs/sessions.md, "Cancel").
+    pub async fn connect_at(
+        spec: &ServerSpec,
+        password: &dyn PasswordProvider,
+        peer: Option<IpAddr>,
+    ) -> Result<Self, ConnectError> {
         let fail = |failure| ConnectError {
             target: target(spec),
             failure,
         };
         let ssl = ssl_opts(spec).map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e))))?;
-        match Self::attempt(spec, password, ssl).await {
-            // libpq semantics for prefer: no TLS on the server → plain.
-            Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls))
-                if spec.sslmode == SslMode::Prefer =>
-            {
-                Self::attempt(spec, password, None).await.map_err(fail)
+        let addrs = match peer {
+            Some(ip) => vec![ip],
+            None => resolve(&spec.host, spec.port).await.map_err(fail)?,
+        };
+        let mut last = ConnectFailure::Resolve(format!("no address for {}", spec.host));
+        for ip in addrs {
+            let r = match Self::attempt(spec, password, ssl.clone(), ip).await {
+                // libpq semantics for prefer: no TLS on the server → plain.
+                Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls))
+                    if spec.sslmode == SslMode::Prefer =>
+                {
+                    Self::attempt(spec, password, None, ip).await
+                }
+                other => other,
+            };
+            match r {
+                Ok(c) => return Ok(c),
+                // Unreachable address: try the host's next one.
+                Err(f @ (ConnectFailure::Refused | ConnectFailure::Io(_))) => last = f,
+                Err(other) => return Err(fail(other)),
             }
-            other => other.map_err(fail),
         }
+        Err(fail(last))
+    }
+
+    /// The server address this session is connected to.
+    pub fn peer(&self) -> IpAddr {
+        self.peer
     }
 
     async fn attempt(
         spec: &ServerSpec,
         password: &dyn PasswordProvider,
         ssl: Option<SslOpts>,
+        ip: IpAddr,
     ) -> Result<Self, ConnectFailure> {
         let secret = password
             .password()
@@ -51,7 +87,7 @@ impl MyConnection {
             .map_err(ConnectFailure::Password)?;
         let tls = ssl.is_some();
         let opts = OptsBuilder::default()
-            .ip_or_hostname(spec.host.clone())
+            .ip_or_hostname(ip.to_string())
             .tcp_port(spec.port)
             .user(Some(spec.user.clone()))
             // The MySQL handshake always carries an answer; with no
@@ -71,6 +107,7 @@ impl MyConnection {
         Ok(MyConnection {
             conn: Some(conn),
             engine: spec.engine,
+            peer: ip,
             tls,
         })
     }
@@ -158,24 +195,45 @@ impl MyConnection {
 /// the chain and skips only the name, through the patched driver
 /// (vendor/README.md); the public web roots count for `verify-full` only.
 fn ssl_opts(spec: &ServerSpec) -> Result<Option<SslOpts>, String> {
+    // The driver connects to an IP address; the name (SNI, and the
+    // certificate check of verify-full) is the host's, or --iam-host's.
+    let name = Some(spec.tls_server_name().to_string());
     let verified = |skip_name: bool| -> Result<SslOpts, String> {
         let roots = tls::root_certs(&spec.roots).map_err(|e| e.to_string())?;
-        let name = spec.tls_server_name();
         Ok(SslOpts::default()
             // DER buffers (the driver's type for them is not exported).
             .with_root_certs(roots.iter().map(|c| c.as_ref().to_vec().into()).collect())
             .with_disable_built_in_roots(!tls::trusts_public_roots(spec.sslmode, &spec.roots))
             .with_danger_skip_domain_validation(skip_name)
-            .with_danger_tls_hostname_override((name != spec.host).then(|| name.to_string())))
+            .with_danger_tls_hostname_override(name.clone()))
     };
     Ok(match spec.sslmode {
         SslMode::Disable => None,
-        SslMode::Prefer | SslMode::Require => {
-            Some(SslOpts::default().with_danger_accept_invalid_certs(true))
-        }
+        SslMode::Prefer | SslMode::Require => Some(
+            SslOpts::default()
+                .with_danger_accept_invalid_certs(true)
+                .with_danger_tls_hostname_override(name),
+        ),
         SslMode::VerifyCa => Some(verified(true)?),
         SslMode::VerifyFull => Some(verified(false)?),
     })
+}
+
+/// The host's addresses (an IP literal is its own).
+async fn resolve(host: &str, port: u16) -> Result<Vec<IpAddr>, ConnectFailure> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    let mut out: Vec<IpAddr> = vec![];
+    for a in tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| ConnectFailure::Resolve(e.to_string()))?
+    {
+        if !out.contains(&a.ip()) {
+            out.push(a.ip());
+        }
+    }
+    Ok(out)
 }
 
 fn classify_connect(e: &mysql_async::Error, host: &str) -> ConnectFailure {

@@ -6,11 +6,13 @@ use crate::output::{self, Status};
 use crate::report::Failure;
 use rdsql_db::split::StatementReader;
 use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
 
 pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     let spec = connect::resolve(&args.conn)?;
     let sources = open_sources(&args)?;
-    let mut conn = connect::open(&spec).await?;
+    let (mut conn, provider) = connect::open_session(&spec).await?;
+    let mut signals = Signals::new()?;
 
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()));
@@ -19,7 +21,25 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     let result = async {
         for source in sources {
             match source {
-                Source::Command(sql) => conn.run(&sql, sink.as_mut()).await?,
+                // SQLite parses its own statement boundaries (and has no
+                // server to cancel on).
+                Source::Command(sql) if engine == rdsql_db::Engine::Sqlite => {
+                    conn.run(&sql, sink.as_mut()).await?
+                }
+                Source::Command(sql) => {
+                    // Split here so each statement can be cancelled alone.
+                    for stmt in rdsql_db::split::split_statements(&sql, engine) {
+                        run_one(
+                            &mut conn,
+                            stmt,
+                            sink.as_mut(),
+                            &spec,
+                            &*provider,
+                            &mut signals,
+                        )
+                        .await?;
+                    }
+                }
                 Source::Stream(name, input) => {
                     // Statement by statement: a dump of any size runs in
                     // flat memory (docs/sql-input.md).
@@ -32,7 +52,15 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
                             ))
                         })?;
                         let Some(stmt) = stmt else { break };
-                        conn.run_statement(&stmt, sink.as_mut()).await?;
+                        run_one(
+                            &mut conn,
+                            &stmt,
+                            sink.as_mut(),
+                            &spec,
+                            &*provider,
+                            &mut signals,
+                        )
+                        .await?;
                     }
                 }
             }
@@ -47,6 +75,7 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
             if io.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(Stop::Query(e)) => return Err(Failure::query(e)),
         Err(Stop::Input(f)) => return Err(f),
+        Err(Stop::Signal(f)) => return Err(f),
     }
     if let rdsql_db::Connection::Mysql(m) = &mut conn {
         m.close().await;
@@ -54,10 +83,77 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// SIGINT and SIGTERM, caught so that a running statement is cancelled on
+/// the server before rdsql exits (docs/sessions.md, "Cancel").
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, Failure> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let f = |e: std::io::Error| Failure::local(format!("cannot handle signals: {e}"), vec![]);
+        Ok(Signals {
+            int: signal(SignalKind::interrupt()).map_err(f)?,
+            term: signal(SignalKind::terminate()).map_err(f)?,
+        })
+    }
+
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// Runs one statement; on SIGINT/SIGTERM sends the server a cancel request
+/// (PostgreSQL cancel, MySQL `KILL QUERY` to the same server), waits
+/// briefly for the statement to end, and stops with exit 3.
+async fn run_one(
+    conn: &mut rdsql_db::Connection,
+    stmt: &str,
+    sink: &mut dyn rdsql_db::ResultSink,
+    spec: &rdsql_db::ConnectionSpec,
+    provider: &dyn rdsql_db::PasswordProvider,
+    signals: &mut Signals,
+) -> Result<(), Stop> {
+    let canceller = conn.canceller();
+    let fut = conn.run_statement(stmt, sink);
+    tokio::pin!(fut);
+    let sig = tokio::select! {
+        r = &mut fut => return r.map_err(Stop::Query),
+        sig = signals.recv() => sig,
+    };
+    let sent = canceller.cancel(spec, provider).await;
+    let ended = tokio::select! {
+        r = tokio::time::timeout(Duration::from_secs(5), &mut fut) => r.is_ok(),
+        _ = signals.recv() => false,
+    };
+    let mut causes = vec![];
+    match sent {
+        Ok(()) => causes.push("a cancel request was sent to the server".to_string()),
+        Err(e) => causes.push(format!("the cancel request failed: {e}")),
+    }
+    if !ended {
+        causes.push(
+            "the statement had not ended when rdsql exited; the server may still finish it".into(),
+        );
+    }
+    Err(Stop::Signal(Failure {
+        headline: format!("interrupted by {sig}: the running statement was cancelled"),
+        causes,
+        details: vec![],
+        exit_code: crate::report::EXIT_STATEMENT,
+    }))
+}
+
 /// Why the run stopped early.
 enum Stop {
     Query(rdsql_db::QueryError),
     Input(Failure),
+    Signal(Failure),
 }
 
 impl From<rdsql_db::QueryError> for Stop {

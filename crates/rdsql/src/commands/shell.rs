@@ -197,18 +197,14 @@ impl Shell {
                 let mut lost = vec![];
                 match self.txn {
                     Txn::Idle => {}
-                    Txn::Open => lost.push(
-                        "the open transaction was rolled back by the server".to_string(),
-                    ),
-                    Txn::Failed => lost.push(
-                        "the failed transaction was rolled back by the server".to_string(),
-                    ),
+                    Txn::Open => {
+                        lost.push("the open transaction was rolled back by the server".to_string())
+                    }
+                    Txn::Failed => lost
+                        .push("the failed transaction was rolled back by the server".to_string()),
                 }
                 if !self.state.is_empty() {
-                    lost.push(format!(
-                        "session state is gone: {}",
-                        self.state.join(", ")
-                    ));
+                    lost.push(format!("session state is gone: {}", self.state.join(", ")));
                 }
                 self.txn = Txn::Idle;
                 self.state.clear();
@@ -220,7 +216,9 @@ impl Shell {
                 for l in lost {
                     eprintln!("  {l}");
                 }
-                eprintln!("The statement was not run: check the data, then run what you still want.");
+                eprintln!(
+                    "The statement was not run: check the data, then run what you still want."
+                );
                 false
             }
             Err(e) => {

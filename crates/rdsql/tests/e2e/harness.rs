@@ -127,3 +127,39 @@ pub fn silent_listener() -> (std::net::TcpListener, u16) {
     let port = l.local_addr().unwrap().port();
     (l, port)
 }
+
+/// Starts rdsql with `args`, sends `signal` after `after`, and returns its
+/// output and how long it took to exit after the signal.
+pub fn rdsql_signalled(
+    args: &[&str],
+    signal: i32,
+    after: std::time::Duration,
+) -> (Out, std::time::Duration) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdsql"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG") || k.starts_with("MYSQL") || k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("USER", "nobody-in-particular")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn rdsql");
+    std::thread::sleep(after);
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let t = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = t.elapsed();
+    (
+        Out {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            raw_stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        },
+        took,
+    )
+}

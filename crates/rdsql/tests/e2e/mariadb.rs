@@ -308,3 +308,27 @@ fn mysqldump_style_script_with_delimiter_runs_from_a_file() {
     ]);
     assert_eq!(o.ok().stdout, "a,b,arith\n2,2,4\n3,4,4\n");
 }
+
+#[test]
+fn sigterm_kills_the_running_query_on_the_same_server() {
+    // Through "localhost": the side connection for KILL QUERY goes to the
+    // address the session reached, not a new lookup.
+    let u = mariadb().url("rdsql_native", "localhost");
+    let (o, took) = rdsql_signalled(
+        &["query", &u, "-c", "select sleep(30) as sig_term_probe"],
+        libc::SIGTERM,
+        std::time::Duration::from_millis(1500),
+    );
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("interrupted by SIGTERM")
+            && o.stderr.contains("a cancel request was sent"),
+        "{}",
+        o.stderr
+    );
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    let running = mariadb().sql(
+        "select count(*) from information_schema.processlist where info like '%sig_term_probe%' and id <> connection_id()",
+    );
+    assert_eq!(running.trim(), "0");
+}

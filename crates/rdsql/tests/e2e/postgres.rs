@@ -425,3 +425,30 @@ fn begin_atomic_function_and_bad_utf8_from_a_file() {
     o.fails(1, "line 2: the input is not valid UTF-8");
     assert_eq!(o.stdout, "x\nfirst\n");
 }
+
+#[test]
+fn sigint_and_sigterm_cancel_the_running_statement() {
+    let u = url("rdsql_scram", "127.0.0.1", "?sslmode=require");
+    for (sig, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
+        let tag = format!("sig_{}", name.to_lowercase());
+        let sql = format!("select pg_sleep(30) as {tag}");
+        let (o, took) = rdsql_signalled(
+            &["query", &u, "-c", &sql],
+            sig,
+            std::time::Duration::from_millis(1500),
+        );
+        assert_eq!(o.code, 3, "{name}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(&format!("interrupted by {name}"))
+                && o.stderr.contains("a cancel request was sent"),
+            "{}",
+            o.stderr
+        );
+        assert!(took < std::time::Duration::from_secs(4), "{name}: {took:?}");
+        // The server is no longer running it.
+        let running = postgres().psql(&format!(
+            "select count(*) from pg_stat_activity where query like '%{tag}%' and pid <> pg_backend_pid()"
+        ));
+        assert_eq!(running.trim(), "0", "{name}");
+    }
+}
