@@ -654,3 +654,32 @@ fn token_command_prints_only_a_valid_token() {
     );
     run(&["token", "--hostname", "h"], &temp_env()).fails(1, "--port");
 }
+
+#[test]
+fn credentials_have_their_own_timeout_apart_from_the_connect_timeout() {
+    // STS accepts the connection and never answers.
+    let (_silent, port) = silent_listener();
+    let home = aws_home();
+    let config = home.path().join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[profile stuck]\nrole_arn = arn:aws:iam::123456789012:role/rds-connect\nsource_profile = dev\nregion = {REGION}\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    let (_, url, _, _) = engines(IAM_USER, "&auth=iam-profile&aws_profile=stuck").remove(0);
+    let started = std::time::Instant::now();
+    let o = run(
+        // A 1 s connect timeout does not cut the credential fetch short…
+        &["query", &url, "--connect-timeout", "1", "-c", "select 1"],
+        &[
+            ("HOME", home.path().display().to_string()),
+            ("AWS_ENDPOINT_URL_STS", format!("http://127.0.0.1:{port}")),
+            ("RDSQL_CREDENTIAL_TIMEOUT", "3".into()),
+        ],
+    );
+    // …which has its own limit, error and hints.
+    o.fails(2, "did not arrive within 3 s");
+    assert!(o.stderr.contains("RDSQL_CREDENTIAL_TIMEOUT"), "{}", o.stderr);
+    assert!(!o.stderr.contains("timed out after 1 s"), "{}", o.stderr);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(3));
+}
