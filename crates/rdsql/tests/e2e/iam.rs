@@ -679,7 +679,11 @@ fn credentials_have_their_own_timeout_apart_from_the_connect_timeout() {
     );
     // …which has its own limit, error and hints.
     o.fails(2, "did not arrive within 3 s");
-    assert!(o.stderr.contains("RDSQL_CREDENTIAL_TIMEOUT"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("RDSQL_CREDENTIAL_TIMEOUT"),
+        "{}",
+        o.stderr
+    );
     assert!(!o.stderr.contains("timed out after 1 s"), "{}", o.stderr);
     assert!(started.elapsed() >= std::time::Duration::from_secs(3));
 }

@@ -6,6 +6,7 @@ mod harness;
 mod iam;
 mod mariadb;
 mod postgres;
+mod secrets;
 mod shell;
 mod sqlite;
 mod sso;
