@@ -25,6 +25,9 @@ pub struct SavedConnection {
 pub enum FieldValue {
     Number(u64),
     Text(String),
+    /// Anything else (true, a list, a table): kept so that loading can
+    /// say where it is, then refused.
+    Other(toml::Value),
 }
 
 impl std::fmt::Display for FieldValue {
@@ -32,6 +35,7 @@ impl std::fmt::Display for FieldValue {
         match self {
             FieldValue::Number(n) => write!(f, "{n}"),
             FieldValue::Text(t) => f.write_str(t),
+            FieldValue::Other(v) => write!(f, "{v}"),
         }
     }
 }
@@ -175,7 +179,13 @@ impl ConnectionsFile {
         let file: ConnectionsFile = parse(&path, &text)?;
         for (name, conn) in &file.connections {
             for (key, value) in &conn.fields {
-                if let Err(reason) = check(key, &value.to_string()) {
+                let checked = match value {
+                    FieldValue::Other(v) => Err(format!(
+                        "{v} is neither text nor a whole number (write text in quotes)"
+                    )),
+                    v => check(key, &v.to_string()),
+                };
+                if let Err(reason) = checked {
                     let (line, column) = locate(&text, name, key);
                     return Err(ConfigError::Malformed {
                         path,

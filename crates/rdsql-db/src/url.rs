@@ -78,7 +78,23 @@ impl<'a> UrlTokens<'a> {
             }
             out.push('@');
         }
-        out.push_str(self.rest);
+        // A password put where it does not belong (`?password=…`) is
+        // refused by the parser, and masked here all the same.
+        match self.rest.split_once('?') {
+            Some((before, query)) => {
+                out.push_str(before);
+                out.push('?');
+                let pairs: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        _ => pair.to_string(),
+                    })
+                    .collect();
+                out.push_str(&pairs.join("&"));
+            }
+            None => out.push_str(self.rest),
+        }
         out
     }
 }

@@ -232,9 +232,9 @@ impl Failure {
         } else {
             "error: ".into()
         };
-        let _ = writeln!(s, "{head}{}", self.headline);
+        let _ = writeln!(s, "{head}{}", clip(&self.headline));
         for d in &self.details {
-            let _ = writeln!(s, "{d}");
+            let _ = writeln!(s, "{}", clip(d));
         }
         if !self.causes.is_empty() {
             let _ = writeln!(s, "likely causes:");
@@ -243,5 +243,20 @@ impl Failure {
             }
         }
         s
+    }
+}
+
+/// A line cut to a readable length: a server may echo a 10 MB token back
+/// in its error message.
+fn clip(line: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 400;
+    match line.char_indices().nth(MAX) {
+        None => line.into(),
+        Some((i, _)) => format!(
+            "{}… ({} more characters)",
+            &line[..i],
+            line[i..].chars().count()
+        )
+        .into(),
     }
 }

@@ -4,6 +4,7 @@
 mod conn;
 mod harness;
 mod iam;
+mod malformed;
 mod mariadb;
 mod postgres;
 mod secrets;
