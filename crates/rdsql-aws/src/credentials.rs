@@ -39,7 +39,7 @@ pub enum CredentialSource {
 }
 
 /// Role credentials from the portal, with the cached sign-in refreshed
-/// as needed (RDS spec §3).
+/// as needed (docs/sso.md).
 #[derive(Debug)]
 struct SsoRoleProvider {
     session: crate::sso::SsoSession,

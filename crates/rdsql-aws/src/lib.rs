@@ -1,5 +1,5 @@
 //! The AWS side of rdsql: signing regions, credential sources and IAM
-//! database auth tokens (RDS spec §1, §2).
+//! database auth tokens (docs/tokens.md, docs/sso.md).
 
 pub mod credentials;
 mod errors;

@@ -1,4 +1,4 @@
-//! The AWS region used to sign a token: the database's region (RDS spec §1).
+//! The AWS region used to sign a token: the database's region (docs/tokens.md, "Region").
 
 /// The region embedded in an RDS host name
 /// (`<name>.<id>.<region>.rds.amazonaws.com`, also `.rds.amazonaws.com.cn`),
@@ -66,7 +66,7 @@ pub struct RegionError {
     pub host: String,
 }
 
-/// Resolves the signing region (RDS spec §1): explicit, else parsed from an
+/// Resolves the signing region (docs/tokens.md, "Region"): explicit, else parsed from an
 /// RDS host name, else the profile's `region`, else `AWS_REGION` /
 /// `AWS_DEFAULT_REGION` (looked up with `env`).
 pub fn resolve_region(

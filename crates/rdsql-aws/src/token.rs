@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 /// Tokens are valid for 15 minutes from their `X-Amz-Date`.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(900);
-/// A token is reused for at most 14 min 30 s (RDS spec §2).
+/// A token is reused for at most 14 min 30 s (docs/tokens.md, "Reuse").
 pub const TOKEN_REUSE: Duration = Duration::from_secs(870);
 
 /// Only `A-Za-z0-9-._~` stay bare (RFC 3986 unreserved).

@@ -111,7 +111,7 @@ impl FromStr for SslMode {
     }
 }
 
-/// How the database password is obtained (RDS spec §1).
+/// How the database password is obtained (docs/connection-model.md, "Authentication").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMethod {
     Password,

@@ -1,5 +1,5 @@
 //! Errors rendered for people: a headline, then short "likely causes"
-//! lines, and the exit code of `command-line.md`.
+//! lines, and the exit codes of the README ("Errors and exit codes").
 
 use rdsql_db::{ConnectError, ConnectFailure, Engine, QueryError, SpecError, TlsFailure};
 use std::fmt::Write;
