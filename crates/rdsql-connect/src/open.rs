@@ -108,14 +108,21 @@ pub async fn open(
             });
         }
     }
-    let provider: Arc<dyn PasswordProvider> = Arc::new(provider);
-    let c = Connection::connect(spec, provider.as_ref())
-        .await
-        .map_err(|error| Error::Connect {
+    connect_with(spec, Arc::new(provider)).await
+}
+
+/// Connects with `provider`; a failure names where the password came from.
+async fn connect_with(
+    spec: &ConnectionSpec,
+    provider: Arc<dyn PasswordProvider>,
+) -> Result<(Connection, Arc<dyn PasswordProvider>), Error> {
+    match Connection::connect(spec, provider.as_ref()).await {
+        Ok(c) => Ok((c, provider)),
+        Err(error) => Err(Error::Connect {
             error,
             tried: Some(provider.describe()),
-        })?;
-    Ok((c, provider))
+        }),
+    }
 }
 
 async fn open_with_password(
@@ -140,15 +147,7 @@ async fn open_with_password(
                 server.user,
                 server.host_port()
             ))?;
-            let provider: Arc<dyn PasswordProvider> =
-                Arc::new(StaticPassword::new(typed, "typed password"));
-            let c = Connection::connect(spec, provider.as_ref())
-                .await
-                .map_err(|error| Error::Connect {
-                    error,
-                    tried: Some(provider.describe()),
-                })?;
-            Ok((c, provider))
+            connect_with(spec, Arc::new(StaticPassword::new(typed, "typed password"))).await
         }
         Err(error) => Err(Error::Connect {
             error,
@@ -174,7 +173,8 @@ fn password_source(env: &dyn Fn(&str) -> Option<String>) -> String {
     "password from the URL or a saved connection".into()
 }
 
-fn token_error(server: &ServerSpec, error: rdsql_db::ProviderError) -> Error {
+/// A token that could not be made, with what it was for.
+pub fn token_error(server: &ServerSpec, error: rdsql_db::ProviderError) -> Error {
     Error::Token {
         method: server.auth.method(),
         user: server.user.clone(),

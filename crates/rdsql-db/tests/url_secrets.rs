@@ -3,56 +3,10 @@
 
 use proptest::prelude::*;
 use rdsql_db::url::{parse_url, redact_url, to_url};
+use rdsql_testkit::leaks::{encode, shown_piece, url_text};
 
-/// Text with every character URLs treat specially, spaces and non-ASCII.
 fn text(min: usize) -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just('/'),
-            Just('?'),
-            Just('#'),
-            Just('@'),
-            Just(':'),
-            Just('%'),
-            Just(' '),
-            Just('é'),
-            Just('密'),
-            Just('&'),
-            Just('='),
-            Just('['),
-            Just(']'),
-            proptest::char::range('a', 'z'),
-            proptest::char::range('A', 'Z'),
-            proptest::char::range('0', '9'),
-        ],
-        min..24,
-    )
-    .prop_map(|v| v.into_iter().collect())
-}
-
-/// Every 4-character window of `secret` (or the whole, if shorter).
-fn pieces(secret: &str) -> Vec<String> {
-    let c: Vec<char> = secret.chars().collect();
-    if c.len() < 4 {
-        return vec![secret.to_string()];
-    }
-    c.windows(4).map(|w| w.iter().collect()).collect()
-}
-
-/// A piece that would also appear in the message's own words or in the
-/// rest of the URL proves nothing; only pieces with a character that
-/// cannot come from there count.
-fn leaks(out: &str, secret: &str, rest_of_url: &str) -> Option<String> {
-    pieces(secret)
-        .into_iter()
-        .filter(|p| !rest_of_url.contains(p.as_str()))
-        // Pure punctuation (":// ") also occurs in the messages' own words.
-        .filter(|p| p.chars().any(|c| c.is_alphanumeric()))
-        .find(|p| out.contains(p.as_str()))
-}
-
-fn encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    url_text(min, 24)
 }
 
 proptest! {
@@ -84,8 +38,8 @@ proptest! {
         for out in outputs {
             for secret in [&password, &p] {
                 prop_assert!(
-                    leaks(&out, secret, &rest).is_none(),
-                    "{url:?} → {out:?} shows {:?}", leaks(&out, secret, &rest)
+                    shown_piece(&out, secret, &rest).is_none(),
+                    "{url:?} → {out:?} shows {:?}", shown_piece(&out, secret, &rest)
                 );
             }
         }

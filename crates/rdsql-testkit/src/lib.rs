@@ -7,6 +7,7 @@
 
 pub mod certs;
 pub mod iam;
+pub mod leaks;
 pub mod mariadb;
 pub mod postgres;
 mod process;

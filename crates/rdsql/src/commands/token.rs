@@ -53,18 +53,10 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
         ));
     }
     let provider = connect::iam_provider(&server).await?;
-    let token = provider.token().await.map_err(|error| {
-        Failure::from(rdsql_connect::Error::Token {
-            method: server.auth.method(),
-            user: server.user.clone(),
-            host: server
-                .iam_host
-                .clone()
-                .unwrap_or_else(|| server.host.clone()),
-            port: server.iam_port.unwrap_or(server.port),
-            error,
-        })
-    })?;
+    let token = provider
+        .token()
+        .await
+        .map_err(|e| Failure::from(rdsql_connect::open::token_error(&server, e)))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", token.expose())
         .and_then(|_| out.flush())

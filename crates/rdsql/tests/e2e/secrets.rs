@@ -5,58 +5,15 @@
 
 use crate::harness::*;
 use proptest::prelude::*;
-
-fn text(min: usize) -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just('/'),
-            Just('?'),
-            Just('#'),
-            Just('@'),
-            Just(':'),
-            Just('%'),
-            Just(' '),
-            Just('é'),
-            Just('密'),
-            Just('&'),
-            Just('='),
-            proptest::char::range('a', 'z'),
-            proptest::char::range('A', 'Z'),
-            proptest::char::range('0', '9'),
-        ],
-        min..16,
-    )
-    .prop_map(|v| v.into_iter().collect())
-}
-
-fn encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// A piece of the password found in `out` (pieces that are also pieces of
-/// the user, or pure punctuation, prove nothing).
-fn leak(out: &str, password: &str, user: &str) -> Option<String> {
-    let c: Vec<char> = password.chars().collect();
-    let pieces: Vec<String> = if c.len() < 4 {
-        vec![password.to_string()]
-    } else {
-        c.windows(4).map(|w| w.iter().collect()).collect()
-    };
-    let user_forms = format!("{user} {}", encode(user));
-    pieces
-        .into_iter()
-        .filter(|p| p.chars().any(|c| c.is_alphanumeric()))
-        .filter(|p| !user_forms.contains(p.as_str()))
-        .find(|p| out.contains(p.as_str()))
-}
+use rdsql_testkit::leaks::{encode, shown_piece, url_text};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
     fn no_command_shows_a_url_password(
-        user in text(1),
-        password in text(6),
+        user in url_text(1, 16),
+        password in url_text(6, 16),
         encoded in any::<bool>(),
         scheme in prop_oneof![Just("postgres"), Just("mysql")],
     ) {
@@ -92,7 +49,7 @@ proptest! {
             let o = rdsql_env(&args, &env, Some(""));
             let all = format!("{}\n{}", o.stdout, o.stderr);
             for secret in [&password, &p] {
-                let found = leak(&all, secret, &user);
+                let found = shown_piece(&all, secret, &format!("{user} {}", encode(&user)));
                 prop_assert!(found.is_none(), "{args:?} shows {found:?} of {secret:?}:\n{all}");
             }
         }

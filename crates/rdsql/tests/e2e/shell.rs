@@ -12,6 +12,15 @@ struct Term {
     data: tempfile::TempDir,
 }
 
+/// The first line of `out` that is a number (an id or pid in a table).
+fn first_number(out: &str) -> String {
+    out.lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .map(|n| n.to_string())
+        .next()
+        .expect("a number in the output")
+}
+
 impl Term {
     fn start(conn: &str) -> Term {
         Self::start_with(conn, &[])
@@ -287,12 +296,7 @@ fn mariadb_reconnects_after_the_server_drops_the_session() {
     let mut t = Term::start(&url);
     t.line("select connection_id() as id;");
     let before = t.expect("(1 row)");
-    let id: String = before
-        .lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .map(|n| n.to_string())
-        .next()
-        .expect("an id");
+    let id = first_number(&before);
     m.sql(&format!("KILL CONNECTION {id}"));
     t.line("select 'after' as s;");
     t.expect("reconnected");
@@ -363,12 +367,7 @@ fn a_lost_transaction_is_reported_and_the_next_statement_not_run() {
     t.expect("1 row affected");
     t.line("select pg_backend_pid() as pid;");
     let out = t.expect("(1 row)");
-    let pid: String = out
-        .lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .map(|n| n.to_string())
-        .next()
-        .expect("a pid");
+    let pid = first_number(&out);
     pg.psql(&format!("select pg_terminate_backend({pid})"));
     // Typed as if still inside the transaction: not run on the new session.
     t.line("insert into lost_txn values (8);");
@@ -391,12 +390,7 @@ fn lost_session_state_is_named_and_the_database_kept() {
     t.line("set @answer = 42;");
     t.line("select connection_id() as id;");
     let out = t.expect("(1 row)");
-    let id: String = out
-        .lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .map(|n| n.to_string())
-        .next()
-        .expect("an id");
+    let id = first_number(&out);
     m.sql(&format!("KILL CONNECTION {id}"));
     t.line("select @answer as a;");
     t.expect("reconnected to rdsql_native@127.0.0.1/rdsql_other");
