@@ -7,7 +7,9 @@
 # does the same handshake work.
 #
 # usage: bash bench/connect.sh [runs]     (default 40 runs per command)
-#        RDSQL_BIN=path/to/rdsql bash bench/connect.sh   (compare another build)
+#        RDSQL_BIN=path/to/rdsql bash bench/connect.sh   (time another build)
+#        RDSQL_BASELINE_BIN=path/to/old/rdsql …           (add an older build to the same run;
+#          e.g. one built with AWS_LC_SYS_NO_JITTER_ENTROPY=0 to see what the fix saves)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-40}
@@ -63,10 +65,17 @@ PGSSLMODE=require "$PGBIN/psql" -X -At -h 127.0.0.1 -p "$PGPORT" -U bench -d pos
 mariadb --no-defaults --ssl -h 127.0.0.1 -P "$MYPORT" -ubench -N -e "show status like 'Ssl_version'" | grep -q TLSv1
 
 echo "$(nproc) cores; $(date -u +%F); $RUNS runs per command; binary: $RDSQL_BIN"
+PG_EXTRA=() MY_EXTRA=()
+if [ -n "${RDSQL_BASELINE_BIN:-}" ]; then
+  PG_EXTRA=(-n "rdsql baseline (PostgreSQL, TLS)" "$RDSQL_BASELINE_BIN query $PG_URL -c 'select 1'")
+  MY_EXTRA=(-n "rdsql baseline (MariaDB, TLS)" "$RDSQL_BASELINE_BIN query $MY_URL -c 'select 1'")
+fi
 hyperfine -N -w 5 -r "$RUNS" --export-markdown "$W/pg.md" \
   -n "rdsql query (PostgreSQL, TLS)" "$RDSQL_BIN query $PG_URL -c 'select 1'" \
-  -n "psql (PostgreSQL, TLS)" "env PGSSLMODE=require $PGBIN/psql -X -h 127.0.0.1 -p $PGPORT -U bench -d postgres -c 'select 1'" >/dev/null
+  -n "psql (PostgreSQL, TLS)" "env PGSSLMODE=require $PGBIN/psql -X -h 127.0.0.1 -p $PGPORT -U bench -d postgres -c 'select 1'" \
+  "${PG_EXTRA[@]}" >/dev/null
 hyperfine -N -w 5 -r "$RUNS" --export-markdown "$W/my.md" \
   -n "rdsql query (MariaDB, TLS)" "$RDSQL_BIN query $MY_URL -c 'select 1'" \
-  -n "mariadb (MariaDB, TLS)" "mariadb --no-defaults --ssl -h 127.0.0.1 -P $MYPORT -ubench -e 'select 1'" >/dev/null
+  -n "mariadb (MariaDB, TLS)" "mariadb --no-defaults --ssl -h 127.0.0.1 -P $MYPORT -ubench -e 'select 1'" \
+  "${MY_EXTRA[@]}" >/dev/null
 cat "$W/pg.md"; echo; cat "$W/my.md"

@@ -160,7 +160,19 @@ type SecretsFile = BTreeMap<String, BTreeMap<String, String>>;
 fn load_file(path: &Path) -> Result<SecretsFile, ConfigError> {
     rdsql_fs::check_private(path).map_err(ConfigError::NotPrivate)?;
     match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text),
+        // The parser's message may quote a value, i.e. a secret: keep only
+        // the position.
+        Ok(text) => parse(path, &text).map_err(|e| match e {
+            ConfigError::Malformed {
+                path, line, column, ..
+            } => ConfigError::Malformed {
+                path,
+                line,
+                column,
+                message: "not a valid secrets file (each entry is [NAME] then key = \"text\"; details are hidden: they could show a secret)".into(),
+            },
+            other => other,
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(source) => Err(ConfigError::Read {
             path: path.to_path_buf(),

@@ -180,9 +180,11 @@ impl ConnectionsFile {
         for (name, conn) in &file.connections {
             for (key, value) in &conn.fields {
                 let checked = match value {
-                    FieldValue::Other(v) => Err(format!(
-                        "{v} is neither text nor a whole number (write text in quotes)"
-                    )),
+                    // The value is not shown: a secret may sit in a wrong key.
+                    FieldValue::Other(_) => Err(
+                        "the value is neither text nor a whole number (write text in quotes)"
+                            .to_string(),
+                    ),
                     v => check(key, &v.to_string()),
                 };
                 if let Err(reason) = checked {
@@ -258,9 +260,12 @@ fn locate(text: &str, conn: &str, key: &str) -> (usize, usize) {
             continue;
         }
         if let Some(rest) = t.strip_prefix(key)
-            && let Some(after_eq) = rest.trim_start().strip_prefix('=')
+            && rest.trim_start().starts_with('=')
+            && let Some(eq) = line.find('=')
         {
-            let value_at = line.len() - after_eq.trim_start().len();
+            // Only ASCII white space is skipped, so this is a char boundary.
+            let after = &line[eq + 1..];
+            let value_at = eq + 1 + (after.len() - after.trim_start().len());
             return (i + 1, line[..value_at].chars().count() + 1);
         }
     }
@@ -333,5 +338,15 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains(":3:8:") && e.contains("not a port"), "{e}");
+        // Trailing spaces and non-ASCII values do not confuse the position.
+        std::fs::write(
+            ConnectionsFile::path(dir.path()),
+            "[connections.a]\nport = \"é\"  \n",
+        )
+        .unwrap();
+        let e = ConnectionsFile::load(dir.path(), &|_, _| Err("bad".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2:8:"), "{e}");
     }
 }

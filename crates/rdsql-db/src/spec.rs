@@ -298,8 +298,8 @@ impl ConnectionSpec {
                 Auth::Password {
                     password: opts
                         .password
-                        .or_else(|| env("RDSQL_PASSWORD").map(Secret::new))
-                        .or_else(|| env(engine_var).map(Secret::new)),
+                        .or_else(|| nonempty(env("RDSQL_PASSWORD")).map(Secret::new))
+                        .or_else(|| nonempty(env(engine_var)).map(Secret::new)),
                 }
             }
             AuthMethod::IamKeys => Auth::IamKeys {

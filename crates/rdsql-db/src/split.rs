@@ -71,11 +71,18 @@ impl<R: std::io::BufRead> StatementReader<R> {
                 return Ok(Some(s));
             }
             if self.done {
+                if self.pending.is_empty() {
+                    return Ok(None);
+                }
                 let rest = std::mem::take(&mut self.pending);
                 let scan = scan(&rest, self.engine, &self.delimiter);
-                return Ok(scan
-                    .unterminated
-                    .map(|start| rest[start..].trim().to_string()));
+                for &(a, b) in &scan.pieces {
+                    self.ready.push_back(rest[a..b].trim().to_string());
+                }
+                if let Some(start) = scan.unterminated {
+                    self.ready.push_back(rest[start..].trim().to_string());
+                }
+                continue;
             }
             let mut raw = Vec::new();
             if self.input.read_until(b'\n', &mut raw)? == 0 {
@@ -88,8 +95,19 @@ impl<R: std::io::BufRead> StatementReader<R> {
             }
             let text =
                 String::from_utf8(raw).map_err(|_| ReadError::NotUtf8 { line: self.line })?;
+            // Re-scan only when this line may end a statement (it holds the
+            // terminator, or is a MySQL DELIMITER command): a long statement
+            // of many lines is then scanned a few times, not once per line.
+            let may_end = text.contains(self.delimiter.as_str())
+                || (self.engine.is_mysql_family()
+                    && text
+                        .trim_start()
+                        .get(..9)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("delimiter")));
             self.pending.push_str(&text);
-            // Only a line end can finish a statement worth re-scanning for.
+            if !may_end {
+                continue;
+            }
             let scan = scan(&self.pending, self.engine, &self.delimiter);
             if scan.pieces.is_empty() && scan.consumed == 0 {
                 continue;
@@ -224,7 +242,18 @@ fn scan(sql: &str, engine: Engine, delimiter: &str) -> Scan {
                 Some((skip_line(b, i), true))
             }
             b'#' if mysql => Some((skip_line(b, i), true)),
-            b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i, !mysql)),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                // MySQL runs `/*! … */` and `/*M! … */` (and keeps `/*+ … */`
+                // hints): mysqldump's SET, CREATE TRIGGER and VIEW lines are
+                // code, not comments.
+                let tail = &b[i + 2..];
+                if mysql
+                    && (tail.starts_with(b"!") || tail.starts_with(b"M!") || tail.starts_with(b"+"))
+                {
+                    has_code = true;
+                }
+                Some(skip_block_comment(b, i, !mysql))
+            }
             b'$' if !mysql && (i == 0 || !is_ident(b[i - 1])) => {
                 has_code = true;
                 skip_dollar(b, i)
@@ -442,6 +471,30 @@ mod tests {
                 "insert into t values (2)",
             ]
         );
+    }
+
+    #[test]
+    fn mysql_executable_comments_are_statements() {
+        let dump = "/*!40014 SET FOREIGN_KEY_CHECKS=0 */;\n/*!50003 CREATE*/ /*!50017 DEFINER=`u`@`%`*/ /*!50003 TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = 1 */;\n/* a plain comment */;\n/*M!100100 SET @x = 1 */;\n";
+        assert_eq!(split_statements(dump, Engine::Mariadb).len(), 3);
+        // In PostgreSQL a comment is a comment.
+        assert!(split_statements("/*! x */;", Engine::Postgres).is_empty());
+    }
+
+    #[test]
+    fn the_reader_handles_long_statements_and_a_last_line_without_newline() {
+        let mut sql = String::from("insert into t values\n");
+        for i in 0..1000 {
+            sql.push_str(&format!("({i}, 'a'),\n"));
+        }
+        sql.push_str("(0, 'z');\nselect 1;select 2");
+        let mut r = StatementReader::new(sql.as_bytes(), Engine::Postgres);
+        let mut got = vec![];
+        while let Some(s) = r.next_statement().unwrap() {
+            got.push(s);
+        }
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1..], ["select 1", "select 2"]);
     }
 
     #[test]

@@ -67,7 +67,13 @@ pub fn root_certs(roots: &TrustRoots) -> Result<Vec<CertificateDer<'static>>, Tl
                     .unwrap_or_else(|| "the store is empty".into());
                 return Err(TlsSetupError::NoSystemRoots { reason: why });
             }
-            return Ok(found.certs);
+            // Keep what webpki can use (both drivers then see the same
+            // set; the OS store may hold certificates it cannot parse).
+            return Ok(found
+                .certs
+                .into_iter()
+                .filter(|c| RootCertStore::empty().add(c.clone()).is_ok())
+                .collect());
         }
     };
     CertificateDer::pem_slice_iter(&pem)

@@ -87,7 +87,7 @@ impl<'a> UrlTokens<'a> {
                 let pairs: Vec<String> = query
                     .split('&')
                     .map(|pair| match pair.split_once('=') {
-                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        Some((k, _)) if !shows_value(k) => format!("{k}=***"),
                         _ => pair.to_string(),
                     })
                     .collect();
@@ -97,6 +97,16 @@ impl<'a> UrlTokens<'a> {
         }
         out
     }
+}
+
+/// Whether a query parameter's value may appear in messages: only for
+/// the known connection fields (none of which is secret); a misplaced
+/// `password=`, `aws_secret_access_key=` or any unknown key is masked.
+fn shows_value(raw_key: &str) -> bool {
+    let key = percent_decode_str(raw_key).decode_utf8_lossy();
+    crate::options::URL_PARAMETERS
+        .iter()
+        .any(|p| key.eq_ignore_ascii_case(p))
 }
 
 /// The engine a URL scheme names.
@@ -284,14 +294,21 @@ fn apply_query(
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(k, "parameter name", bad)?;
-        if key == "password" {
+        if key.eq_ignore_ascii_case("password") {
             return Err(bad(
-                "password=***",
+                &format!("{k}=***"),
                 "put the password in the user-info part (user:password@host) or use a password variable, not a query parameter",
             ));
         }
-        let value = decode(v, "parameter value", bad)?;
-        opts.set(&key, &value).map_err(|why| bad(pair, &why))?;
+        // An unknown key's value is never quoted: it may be a secret put
+        // in the wrong place.
+        let quoted = if shows_value(k) {
+            pair.to_string()
+        } else {
+            format!("{k}=***")
+        };
+        let value = decode(v, "parameter value", &|_, why| bad(&quoted, why))?;
+        opts.set(&key, &value).map_err(|why| bad(&quoted, &why))?;
     }
     Ok(())
 }
@@ -402,6 +419,17 @@ mod tests {
         let o = parse_url("postgres://u:pa/ss?w#o@rd@h:5433/db").unwrap();
         assert_eq!(o.password.unwrap().expose(), "pa/ss?w#o@rd");
         assert_eq!((o.host.as_deref(), o.port), (Some("h"), Some(5433)));
+        // Misplaced secrets in parameters are masked, whatever the case.
+        for url in [
+            "postgres://h/db?aws_secret_access_key=Zq7Xk",
+            "postgres://h/db?PASSWORD=Zq7Xk",
+            "postgres://h/db?pass%77ord=Zq7Xk",
+            "postgres://h/db?sslmode=require&colour=Zq7Xk",
+        ] {
+            let e = parse_url(url).unwrap_err().to_string();
+            assert!(!e.contains("Zq7X"), "{url}: {e}");
+            assert!(!redact_url(url).contains("Zq7X"), "{url}");
+        }
         // An unencoded '@' after the host is refused, not misread.
         let e = parse_url("postgres://h/db?aws_profile=me@corp").unwrap_err();
         assert!(e.to_string().contains("%40"), "{e}");

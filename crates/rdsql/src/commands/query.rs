@@ -12,55 +12,70 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     let spec = connect::resolve(&args.conn)?;
     let sources = open_sources(&args)?;
     let (mut conn, provider) = connect::open_session(&spec).await?;
-    let mut signals = Signals::new()?;
+    let engine = conn.engine();
+    // SQLite has no server to cancel on: signals keep their default
+    // (immediate exit) there.
+    let mut signals = match engine {
+        rdsql_db::Engine::Sqlite => None,
+        _ => Some(Signals::new()?),
+    };
 
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()));
     let mut sink = output::sink(args.format, out, Status { quiet: args.quiet });
-    let engine = conn.engine();
     let result = async {
         for source in sources {
             match source {
-                // SQLite parses its own statement boundaries (and has no
-                // server to cancel on).
+                // SQLite parses its own statement boundaries.
                 Source::Command(sql) if engine == rdsql_db::Engine::Sqlite => {
                     conn.run(&sql, sink.as_mut()).await?
                 }
                 Source::Command(sql) => {
                     // Split here so each statement can be cancelled alone.
                     for stmt in rdsql_db::split::split_statements(&sql, engine) {
-                        run_one(
-                            &mut conn,
-                            stmt,
-                            sink.as_mut(),
-                            &spec,
-                            &*provider,
-                            &mut signals,
-                        )
-                        .await?;
+                        run_one(&mut conn, stmt, sink.as_mut(), &spec, &*provider, signals.as_mut())
+                            .await?;
                     }
                 }
                 Source::Stream(name, input) => {
-                    // Statement by statement: a dump of any size runs in
-                    // flat memory (docs/sql-input.md).
-                    let mut reader = StatementReader::new(input, engine);
+                    // Statement by statement from a reader thread through a
+                    // small channel: a dump of any size runs in flat memory,
+                    // and a signal is seen while input is awaited
+                    // (docs/sql-input.md).
+                    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+                    std::thread::spawn(move || {
+                        let mut reader = StatementReader::new(input, engine);
+                        loop {
+                            let item = reader.next_statement();
+                            let last = !matches!(item, Ok(Some(_)));
+                            if tx.blocking_send(item).is_err() || last {
+                                break;
+                            }
+                        }
+                    });
                     loop {
-                        let stmt = reader.next_statement().map_err(|e| {
-                            Stop::Input(Failure::local(
-                                format!("cannot read SQL from {name}: {e}"),
-                                vec!["the statements before this point have run".into()],
-                            ))
-                        })?;
-                        let Some(stmt) = stmt else { break };
-                        run_one(
-                            &mut conn,
-                            &stmt,
-                            sink.as_mut(),
-                            &spec,
-                            &*provider,
-                            &mut signals,
-                        )
-                        .await?;
+                        let item = match signals.as_mut() {
+                            Some(sig) => tokio::select! {
+                                item = rx.recv() => item,
+                                name = sig.recv() => return Err(Stop::Signal(Failure::local(
+                                    format!("interrupted by {name} while reading SQL; no statement was running"),
+                                    vec![],
+                                ))),
+                            },
+                            None => rx.recv().await,
+                        };
+                        let stmt = match item {
+                            Some(Ok(Some(stmt))) => stmt,
+                            Some(Ok(None)) | None => break,
+                            Some(Err(e)) => {
+                                return Err(Stop::Input(Failure::local(
+                                    format!("cannot read SQL from {name}: {e}"),
+                                    vec!["the statements before this point have run".into()],
+                                )));
+                            }
+                        };
+                        run_one(&mut conn, &stmt, sink.as_mut(), &spec, &*provider, signals.as_mut())
+                            .await?;
                     }
                 }
             }
@@ -117,8 +132,11 @@ async fn run_one(
     sink: &mut dyn rdsql_db::ResultSink,
     spec: &rdsql_db::ConnectionSpec,
     provider: &dyn rdsql_db::PasswordProvider,
-    signals: &mut Signals,
+    signals: Option<&mut Signals>,
 ) -> Result<(), Stop> {
+    let Some(signals) = signals else {
+        return conn.run_statement(stmt, sink).await.map_err(Stop::Query);
+    };
     let canceller = conn.canceller();
     let fut = conn.run_statement(stmt, sink);
     tokio::pin!(fut);
@@ -126,10 +144,20 @@ async fn run_one(
         r = &mut fut => return r.map_err(Stop::Query),
         sig = signals.recv() => sig,
     };
-    let sent = canceller.cancel(spec, provider).await;
-    let ended = tokio::select! {
-        r = tokio::time::timeout(Duration::from_secs(5), &mut fut) => r.is_ok(),
-        _ = signals.recv() => false,
+    // The cancel itself may need a new connection (MySQL): bounded, and a
+    // second signal stops waiting.
+    let sent = tokio::select! {
+        r = tokio::time::timeout(Duration::from_secs(10), canceller.cancel(spec, provider)) => {
+            r.unwrap_or_else(|_| Err("no answer within 10 s".into()))
+        }
+        _ = signals.recv() => Err("a second signal: not waiting for it".into()),
+    };
+    let ended = match sent {
+        Ok(()) => tokio::select! {
+            r = tokio::time::timeout(Duration::from_secs(5), &mut fut) => r.is_ok(),
+            _ = signals.recv() => false,
+        },
+        Err(_) => false,
     };
     let mut causes = vec![];
     match sent {
@@ -165,14 +193,22 @@ impl From<rdsql_db::QueryError> for Stop {
 /// Where statements come from, in order.
 enum Source {
     Command(String),
-    Stream(String, Box<dyn BufRead>),
+    Stream(String, Box<dyn BufRead + Send>),
 }
 
 /// All statement sources, opened before connecting so a missing file fails
 /// fast without touching the network.
 fn open_sources(args: &QueryArgs) -> Result<Vec<Source>, Failure> {
     let mut sources: Vec<Source> = args.commands.iter().cloned().map(Source::Command).collect();
-    let stdin = || Source::Stream("stdin".into(), Box::new(std::io::stdin().lock()));
+    let stdin = || {
+        Source::Stream(
+            "stdin".into(),
+            Box::new(std::io::BufReader::with_capacity(
+                256 * 1024,
+                std::io::stdin(),
+            )),
+        )
+    };
     for f in &args.files {
         if f.as_os_str() == "-" {
             sources.push(stdin());

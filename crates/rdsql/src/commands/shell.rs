@@ -242,55 +242,68 @@ impl Shell {
         };
         let mut sink = self.sink(out);
         let started = Instant::now();
-        let conn = self.conn.as_mut().expect("connected");
-        let canceller = conn.canceller();
-        let result = {
-            let fut = conn.run(sql, sink.as_mut());
-            tokio::pin!(fut);
-            loop {
-                tokio::select! {
-                    r = &mut fut => break r,
-                    _ = tokio::signal::ctrl_c() => {
-                        eprintln!("Cancel request sent.");
-                        if let Err(e) = canceller.cancel(&self.spec, self.provider.as_ref()).await {
-                            eprintln!("could not cancel: {e}");
+        // Statement by statement, so the transaction and session state
+        // follow exactly what ran (a failure stops the batch there).
+        // SQLite parses its own statement boundaries.
+        let stmts: Vec<&str> = if self.engine == Engine::Sqlite {
+            vec![sql]
+        } else {
+            rdsql_db::split::split_statements(sql, self.engine)
+        };
+        for stmt in stmts {
+            let conn = self.conn.as_mut().expect("connected");
+            let canceller = conn.canceller();
+            let result = {
+                let fut = conn.run_statement(stmt, sink.as_mut());
+                tokio::pin!(fut);
+                loop {
+                    tokio::select! {
+                        r = &mut fut => break r,
+                        _ = tokio::signal::ctrl_c() => {
+                            eprintln!("Cancel request sent.");
+                            if let Err(e) = canceller.cancel(&self.spec, self.provider.as_ref()).await {
+                                eprintln!("could not cancel: {e}");
+                            }
                         }
                     }
                 }
-            }
-        };
-        drop(sink);
-        let elapsed = started.elapsed();
-        match result {
-            Ok(()) => self.track_txn(sql, true),
-            Err(QueryError::ConnectionLost(m)) => {
-                self.conn = None;
-                eprintln!("error: the connection to the server was lost: {m}");
-                eprintln!(
-                    "The statement may or may not have run; it was not replayed. The next statement reconnects."
-                );
-            }
-            Err(e) => {
-                eprint!("{}", Failure::query(e).render());
-                self.track_txn(sql, false);
+            };
+            match result {
+                Ok(()) => self.track_txn(stmt, true),
+                Err(QueryError::ConnectionLost(m)) => {
+                    self.conn = None;
+                    // Whatever it was, it may have changed the session.
+                    self.track_txn(stmt, true);
+                    eprintln!("error: the connection to the server was lost: {m}");
+                    eprintln!(
+                        "The statement may or may not have run; it was not replayed. The next statement reconnects."
+                    );
+                    break;
+                }
+                Err(e) => {
+                    eprint!("{}", Failure::query(e).render());
+                    self.track_txn(stmt, false);
+                    break;
+                }
             }
         }
+        drop(sink);
+        let elapsed = started.elapsed();
         if self.timing {
             eprintln!("Time: {:.3} ms", elapsed.as_secs_f64() * 1000.0);
         }
     }
 
-    /// Follows BEGIN/COMMIT/ROLLBACK for the prompt.
+    /// Follows BEGIN/COMMIT/ROLLBACK for the prompt and the reconnect rule
+    /// (docs/sessions.md); `sql` may hold several statements (SQLite).
     fn track_txn(&mut self, sql: &str, ok: bool) {
         for stmt in rdsql_db::split::split_statements(sql, self.engine) {
-            let first: String = stmt
-                .trim_start()
-                .split(|c: char| !c.is_ascii_alphabetic())
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            match first.as_str() {
+            let words = leading_words(stmt, self.engine, 3);
+            let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+            match w(0) {
                 "begin" | "start" if ok => self.txn = Txn::Open,
+                // ROLLBACK [WORK|TRANSACTION] TO SAVEPOINT keeps it open.
+                "rollback" if w(1) == "to" || w(2) == "to" => {}
                 "commit" | "rollback" | "end" | "abort" => self.txn = Txn::Idle,
                 _ => {}
             }
@@ -306,11 +319,7 @@ impl Shell {
     /// Notes statements whose effect lives in the session only, and
     /// follows `USE` so a reconnect lands in the same database.
     fn track_state(&mut self, stmt: &str) {
-        let words: Vec<String> = stmt
-            .split_whitespace()
-            .take(4)
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
+        let words = leading_words(stmt, self.engine, 4);
         let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
         let note = match (w(0), w(1)) {
             ("set", "transaction") | ("set", "local") => None,
@@ -550,6 +559,34 @@ impl Shell {
             _ => {}
         }
     }
+}
+
+/// The first `n` words of a statement, lower-cased, after any leading
+/// comments (`/* … */`, `-- …`, MySQL `# …`).
+fn leading_words(stmt: &str, engine: Engine, n: usize) -> Vec<String> {
+    let mut rest = stmt.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("/*") {
+            rest = r
+                .split_once("*/")
+                .map(|(_, t)| t)
+                .unwrap_or("")
+                .trim_start();
+        } else if rest.starts_with("--") || (engine.is_mysql_family() && rest.starts_with('#')) {
+            rest = rest
+                .split_once('\n')
+                .map(|(_, t)| t)
+                .unwrap_or("")
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(|w| w.to_ascii_lowercase())
+        .collect()
 }
 
 fn label(spec: &ConnectionSpec) -> String {

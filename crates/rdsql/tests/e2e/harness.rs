@@ -135,6 +135,17 @@ pub fn rdsql_signalled(
     signal: i32,
     after: std::time::Duration,
 ) -> (Out, std::time::Duration) {
+    rdsql_signalled_with(args, signal, after, false)
+}
+
+/// As [`rdsql_signalled`]; with `open_stdin`, stdin is a pipe that stays
+/// open and empty (rdsql waits for SQL).
+pub fn rdsql_signalled_with(
+    args: &[&str],
+    signal: i32,
+    after: std::time::Duration,
+    open_stdin: bool,
+) -> (Out, std::time::Duration) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdsql"));
     cmd.args(args);
     for (k, _) in std::env::vars() {
@@ -143,10 +154,15 @@ pub fn rdsql_signalled(
         }
     }
     cmd.env("USER", "nobody-in-particular")
-        .stdin(Stdio::null())
+        .stdin(if open_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = cmd.spawn().expect("spawn rdsql");
+    let mut child = cmd.spawn().expect("spawn rdsql");
+    let _stdin = child.stdin.take();
     std::thread::sleep(after);
     // SAFETY: kill(2) on our own child's pid.
     unsafe { libc::kill(child.id() as i32, signal) };

@@ -627,7 +627,7 @@ fn cases() -> Vec<Case> {
             setup: |d| connections(d, "[connections.a]\nport = true\n"),
             stdin: None,
             exit: 1,
-            headline: "connections.toml:2:8: connection \"a\": port: true is neither text nor a whole number",
+            headline: "connections.toml:2:8: connection \"a\": port: the value is neither text nor a whole number",
         },
         Case {
             id: "S7",

@@ -452,3 +452,22 @@ fn sigint_and_sigterm_cancel_the_running_statement() {
         assert_eq!(running.trim(), "0", "{name}");
     }
 }
+
+#[test]
+fn a_signal_while_waiting_for_sql_on_stdin_exits_at_once() {
+    let u = url("rdsql_scram", "127.0.0.1", "?sslmode=require");
+    let (o, took) = rdsql_signalled_with(
+        &["query", &u],
+        libc::SIGTERM,
+        std::time::Duration::from_millis(1000),
+        true,
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("interrupted by SIGTERM while reading SQL"),
+        "{}",
+        o.stderr
+    );
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}

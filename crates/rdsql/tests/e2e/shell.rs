@@ -361,7 +361,8 @@ fn a_lost_transaction_is_reported_and_the_next_statement_not_run() {
     let mut t = Term::start(&url);
     t.line("create table if not exists lost_txn (n int);");
     t.expect("rows affected");
-    t.line("begin;");
+    // A leading comment does not hide the BEGIN.
+    t.line("/* bulk fix */ begin;");
     t.expect("=*>");
     t.line("insert into lost_txn values (7);");
     t.expect("1 row affected");

@@ -106,3 +106,20 @@ fn refused_and_timed_out_connections_exit_2_with_hints() {
         assert!(o.stderr.contains("publicly accessible"), "{}", o.stderr);
     }
 }
+
+#[test]
+fn sigint_stops_a_runaway_sqlite_query() {
+    // No server to cancel on: SIGINT keeps its default and ends rdsql.
+    let (o, took) = rdsql_signalled(
+        &[
+            "query",
+            "sqlite::memory:",
+            "-c",
+            "with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r",
+        ],
+        libc::SIGINT,
+        std::time::Duration::from_millis(800),
+    );
+    assert_ne!(o.code, 0);
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}

@@ -147,11 +147,24 @@ fn untrusted_chains_fail_in_verify_modes_and_with_require_plus_a_root_file() {
 #[test]
 fn system_store_as_libpq_16() {
     for (engine, url, sql) in servers() {
-        // The test CA is not in the OS store.
-        let o = tls_state(
-            &url,
-            sql,
-            &["--sslrootcert", "system", "--iam-host", "db.example.test"],
+        // A system store without the test CA (SSL_CERT_FILE, as OpenSSL
+        // reads it) does not vouch for the server.
+        let o = rdsql_env(
+            &[
+                "query",
+                &url,
+                "--format",
+                "csv",
+                "-q",
+                "-c",
+                sql,
+                "--sslrootcert",
+                "system",
+                "--iam-host",
+                "db.example.test",
+            ],
+            &[("SSL_CERT_FILE", &other_ca())],
+            None,
         );
         assert_eq!(o.code, 2, "{engine}: {}", o.stderr);
         assert!(o.stderr.contains("unknown CA"), "{engine}: {}", o.stderr);
