@@ -233,15 +233,6 @@ impl Shell {
 
     /// Runs SQL with Ctrl-C cancelling it; prints results and errors.
     async fn execute(&mut self, sql: &str) {
-        if !self.ensure_connected().await {
-            return;
-        }
-        let out = match self.writer() {
-            Ok(o) => o,
-            Err(e) => return eprintln!("error: {e}"),
-        };
-        let mut sink = self.sink(out);
-        let started = Instant::now();
         // Statement by statement, so the transaction and session state
         // follow exactly what ran (a failure stops the batch there).
         // SQLite parses its own statement boundaries.
@@ -250,7 +241,55 @@ impl Shell {
         } else {
             rdsql_db::split::split_statements(sql, self.engine)
         };
-        for stmt in stmts {
+        self.run_statements(&stmts).await;
+    }
+
+    /// `\i FILE`: statement by statement as the file is read (flat memory
+    /// on any size); the first failure or lost connection stops it.
+    async fn include(&mut self, path: &str) {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(err) => return eprintln!("error: cannot read {path}: {err}"),
+        };
+        let mut reader = rdsql_db::split::StatementReader::new(
+            std::io::BufReader::with_capacity(256 * 1024, file),
+            self.engine,
+        );
+        loop {
+            match reader.next_statement() {
+                Ok(Some(stmt)) => {
+                    if !self.run_statements(&[&stmt]).await {
+                        eprintln!("\\i {path}: stopped; the rest of the file was not run.");
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    return eprintln!(
+                        "error: cannot read {path}: {e}; the rest of the file was not run."
+                    );
+                }
+            }
+        }
+    }
+
+    /// Runs statements in order; false when one failed, the connection was
+    /// lost, or the session could not be (safely) restored.
+    async fn run_statements(&mut self, stmts: &[&str]) -> bool {
+        if !self.ensure_connected().await {
+            return false;
+        }
+        let out = match self.writer() {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return false;
+            }
+        };
+        let mut sink = self.sink(out);
+        let started = Instant::now();
+        let mut all_ok = true;
+        for &stmt in stmts {
             let conn = self.conn.as_mut().expect("connected");
             let canceller = conn.canceller();
             let result = {
@@ -278,11 +317,13 @@ impl Shell {
                     eprintln!(
                         "The statement may or may not have run; it was not replayed. The next statement reconnects."
                     );
+                    all_ok = false;
                     break;
                 }
                 Err(e) => {
                     eprint!("{}", Failure::query(e).render());
                     self.track_txn(stmt, false);
+                    all_ok = false;
                     break;
                 }
             }
@@ -292,6 +333,7 @@ impl Shell {
         if self.timing {
             eprintln!("Time: {:.3} ms", elapsed.as_secs_f64() * 1000.0);
         }
+        all_ok
     }
 
     /// Follows BEGIN/COMMIT/ROLLBACK for the prompt and the reconnect rule
@@ -477,10 +519,7 @@ impl Shell {
                 None => self.out_file = None,
             },
             "\\i" | "\\include" => match arg {
-                Some(f) => match std::fs::read_to_string(f) {
-                    Ok(sql) => self.execute(&sql).await,
-                    Err(err) => eprintln!("error: cannot read {f}: {err}"),
-                },
+                Some(f) => self.include(f).await,
                 None => eprintln!("error: \\i needs a file name"),
             },
             "\\conninfo" => self.conninfo().await,

@@ -471,3 +471,22 @@ fn a_signal_while_waiting_for_sql_on_stdin_exits_at_once() {
     );
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
 }
+
+#[test]
+fn a_lost_connection_stops_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(
+        &f,
+        "select 'one' as step;\nselect pg_terminate_backend(pg_backend_pid());\nselect 'three' as step;\n",
+    )
+    .unwrap();
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let o = rdsql(&["query", &u, "--format", "csv", "-f", f.to_str().unwrap()]);
+    o.fails(2, "the connection to the server was lost");
+    assert!(
+        o.stdout.contains("one") && !o.stdout.contains("three"),
+        "{}",
+        o.stdout
+    );
+}

@@ -402,3 +402,23 @@ fn lost_session_state_is_named_and_the_database_kept() {
     t.expect(" rdsql_other");
     t.quit();
 }
+
+#[test]
+fn include_streams_a_file_and_stops_at_a_lost_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(
+        &f,
+        "select 'first' || 'step' as s;\nselect pg_terminate_backend(pg_backend_pid());\nselect 'third' || 'step' as s;\n",
+    )
+    .unwrap();
+    let mut t = Term::start(&postgres().url("rdsql_scram", "127.0.0.1"));
+    t.line(&format!("\\i {}", f.display()));
+    t.expect("firststep");
+    t.expect("connection to the server was lost");
+    let out = t.expect("the rest of the file was not run");
+    assert!(!out.contains("thirdstep"), "{out}");
+    t.line("select 'after' || 'wards' as s;");
+    t.expect("afterwards");
+    t.quit();
+}
