@@ -13,6 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+/// How long credential resolution may take unless `RDSQL_CREDENTIAL_TIMEOUT`
+/// says otherwise.
+pub const CREDENTIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A clock, injectable for tests.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
@@ -26,6 +30,8 @@ pub struct IamTokenProvider {
     issued_at: Mutex<Option<SystemTime>>,
     /// Whether the last token handed out came from the reuse cache.
     last_from_cache: AtomicBool,
+    /// The limit on fetching credentials (docs/tokens.md, "Timeouts").
+    credential_timeout: std::time::Duration,
     method: &'static str,
 }
 
@@ -92,6 +98,10 @@ impl IamTokenProvider {
             clock,
             issued_at: Mutex::new(None),
             last_from_cache: AtomicBool::new(false),
+            credential_timeout: env("RDSQL_CREDENTIAL_TIMEOUT")
+                .and_then(|v| v.parse().ok())
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(CREDENTIAL_TIMEOUT),
             method: spec.auth.method().name(),
         })
     }
@@ -163,6 +173,27 @@ impl PasswordProvider for IamTokenProvider {
     /// cache is emptied and the credential provider asked again. A freshly
     /// signed token that was rejected would be rejected again — the cause is
     /// the policy, the user or the region (docs/tokens.md, "Retry").
+    fn prepare(&self) -> BoxFuture<'_, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let limit = self.credential_timeout;
+            match tokio::time::timeout(limit, self.resolve_credentials()).await {
+                Ok(r) => r,
+                Err(_) => Err(ProviderError {
+                    message: format!(
+                        "the AWS credentials ({}) did not arrive within {} s",
+                        self.credentials.description(),
+                        limit.as_secs()
+                    ),
+                    hints: vec![
+                        "the credential source (STS, credential_process, the SSO portal) does not answer: check the network, proxy settings and AWS_ENDPOINT_URL_* variables".into(),
+                        "a credential_process may be waiting for input it cannot get".into(),
+                        "raise the limit with RDSQL_CREDENTIAL_TIMEOUT=SECONDS".into(),
+                    ],
+                }),
+            }
+        })
+    }
+
     fn invalidate(&self) -> bool {
         if !self.last_from_cache.swap(false, Ordering::SeqCst) {
             return false;

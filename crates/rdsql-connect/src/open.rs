@@ -13,12 +13,9 @@ use rdsql_db::{
     SsoSignIn, StaticPassword,
 };
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-/// How long credential resolution (STS, `credential_process`, SSO role
-/// credentials) may take, apart from the connect timeout; override with
-/// `RDSQL_CREDENTIAL_TIMEOUT` (seconds). docs/tokens.md, "Timeouts".
-pub const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::iam::CREDENTIAL_TIMEOUT;
 
 /// What a surface can do when a person is needed.
 pub trait Interaction: Send + Sync {
@@ -84,30 +81,9 @@ pub async fn open(
     if let Auth::Password { password } = &server.auth {
         return open_with_password(spec, server, password.clone(), ui, env).await;
     }
+    // Credentials are fetched by the provider's `prepare`, under their own
+    // limit, before the connect timeout starts (docs/tokens.md).
     let provider = iam_provider(server, ui, env).await?;
-    // Credentials first, under their own timeout (not the connect timeout).
-    let limit = env("RDSQL_CREDENTIAL_TIMEOUT")
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(CREDENTIAL_TIMEOUT);
-    match tokio::time::timeout(limit, provider.resolve_credentials()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(token_error(server, e)),
-        Err(_) => {
-            return Err(Error::Credentials {
-                message: format!(
-                    "the AWS credentials ({}) did not arrive within {} s",
-                    provider.credentials_description(),
-                    limit.as_secs()
-                ),
-                hints: vec![
-                    "the credential source (STS, credential_process, the SSO portal) does not answer: check the network, proxy settings and AWS_ENDPOINT_URL_* variables".into(),
-                    "a credential_process may be waiting for input it cannot get".into(),
-                    "raise the limit with RDSQL_CREDENTIAL_TIMEOUT=SECONDS".into(),
-                ],
-            });
-        }
-    }
     connect_with(spec, Arc::new(provider)).await
 }
 

@@ -18,6 +18,12 @@ pub trait PasswordProvider: Send + Sync {
     fn invalidate(&self) -> bool {
         false
     }
+    /// Gets ready for the next `password()` call — fetches AWS credentials,
+    /// say — before the connect timeout starts, under the provider's own
+    /// limit (docs/tokens.md, "Timeouts").
+    fn prepare(&self) -> BoxFuture<'_, Result<(), ProviderError>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Where the password comes from, for messages ("password from PGPASSWORD").
     fn describe(&self) -> String;
     /// When the IAM token in use was signed (for `\conninfo`); None for passwords.

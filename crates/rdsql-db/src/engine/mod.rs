@@ -38,16 +38,27 @@ impl Connection {
             ConnectionSpec::Sqlite { path } => {
                 sqlite::SqliteConnection::open(path).map(Connection::Sqlite)
             }
-            ConnectionSpec::Server(s) => match Self::connect_server(s, password).await {
-                Err(ConnectError {
-                    failure: ConnectFailure::AuthRejected { .. },
-                    ..
-                }) if password.invalidate() => {
-                    tracing::info!("authentication failed; retrying once with a fresh token");
-                    Self::connect_server(s, password).await
+            ConnectionSpec::Server(s) => {
+                // Credentials are fetched outside the connect timeout.
+                let prepare = || async {
+                    password.prepare().await.map_err(|e| ConnectError {
+                        target: target(s),
+                        failure: ConnectFailure::Password(e),
+                    })
+                };
+                prepare().await?;
+                match Self::connect_server(s, password).await {
+                    Err(ConnectError {
+                        failure: ConnectFailure::AuthRejected { .. },
+                        ..
+                    }) if password.invalidate() => {
+                        tracing::info!("authentication failed; retrying once with a fresh token");
+                        prepare().await?;
+                        Self::connect_server(s, password).await
+                    }
+                    other => other,
                 }
-                other => other,
-            },
+            }
         }
     }
 
