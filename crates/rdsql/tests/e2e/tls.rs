@@ -144,28 +144,33 @@ fn untrusted_chains_fail_in_verify_modes_and_with_require_plus_a_root_file() {
     }
 }
 
+/// Connects with `--sslrootcert system`, the OS store being `store`
+/// (SSL_CERT_FILE, as OpenSSL reads it).
+fn with_system_store(url: &str, sql: &str, store: &str) -> Out {
+    rdsql_env(
+        &[
+            "query",
+            url,
+            "--format",
+            "csv",
+            "-q",
+            "-c",
+            sql,
+            "--sslrootcert",
+            "system",
+            "--iam-host",
+            "db.example.test",
+        ],
+        &[("SSL_CERT_FILE", store)],
+        None,
+    )
+}
+
 #[test]
 fn system_store_as_libpq_16() {
     for (engine, url, sql) in servers() {
-        // A system store without the test CA (SSL_CERT_FILE, as OpenSSL
-        // reads it) does not vouch for the server.
-        let o = rdsql_env(
-            &[
-                "query",
-                &url,
-                "--format",
-                "csv",
-                "-q",
-                "-c",
-                sql,
-                "--sslrootcert",
-                "system",
-                "--iam-host",
-                "db.example.test",
-            ],
-            &[("SSL_CERT_FILE", &other_ca())],
-            None,
-        );
+        // A system store without the test CA does not vouch for the server.
+        let o = with_system_store(&url, sql, &other_ca());
         assert_eq!(o.code, 2, "{engine}: {}", o.stderr);
         assert!(o.stderr.contains("unknown CA"), "{engine}: {}", o.stderr);
         assert!(
@@ -173,25 +178,8 @@ fn system_store_as_libpq_16() {
             "{engine}: {}",
             o.stderr
         );
-        // With the test CA as the whole "system" store (SSL_CERT_FILE, as
-        // OpenSSL), the same connection succeeds.
-        let o = rdsql_env(
-            &[
-                "query",
-                &url,
-                "--format",
-                "csv",
-                "-q",
-                "-c",
-                sql,
-                "--sslrootcert",
-                "system",
-                "--iam-host",
-                "db.example.test",
-            ],
-            &[("SSL_CERT_FILE", &ca())],
-            None,
-        );
+        // With the test CA in it, the same connection succeeds.
+        let o = with_system_store(&url, sql, &ca());
         assert_eq!(o.code, 0, "{engine}: {}", o.stderr);
         assert_eq!(o.stdout.lines().nth(1), Some("tls"), "{engine}");
         tls_state(
