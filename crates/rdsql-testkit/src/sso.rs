@@ -544,11 +544,18 @@ impl FakeSso {
         let watch = urls.clone();
         std::thread::spawn(move || {
             let mut done = 0;
-            for _ in 0..600 {
+            // Two minutes: a loaded CI machine may take long to get there.
+            for _ in 0..2400 {
                 let text = std::fs::read_to_string(&watch).unwrap_or_default();
                 let lines: Vec<&str> = text.lines().collect();
                 for url in &lines[done.min(lines.len())..] {
-                    let _ = play_user(url);
+                    // A slow start of the callback listener is retried.
+                    for attempt in 0..5 {
+                        if play_user(url).is_ok() {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(200 * (attempt + 1)));
+                    }
                 }
                 done = lines.len();
                 std::thread::sleep(Duration::from_millis(50));

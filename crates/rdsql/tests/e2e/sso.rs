@@ -522,7 +522,8 @@ fn auth_sso_signs_in_first_when_on_a_terminal() {
     for (k, v) in w.env() {
         cmd.env(k, v);
     }
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    // Generous: a loaded CI machine signs in slowly.
+    let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).unwrap();
     p.exp_string("not signed in").unwrap();
     p.exp_string("/authorize?").unwrap();
     p.exp_string(&format!("current_user\r\n{IAM_USER}"))
