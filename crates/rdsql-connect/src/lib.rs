@@ -13,10 +13,12 @@
 // Errors are on the cold path and carry what the user needs.
 #![allow(clippy::result_large_err)]
 
+pub mod browser;
 pub mod error;
 pub mod form;
 pub mod iam;
 pub mod open;
+pub mod report;
 pub mod resolve;
 pub mod saved;
 

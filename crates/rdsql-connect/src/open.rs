@@ -192,6 +192,7 @@ async fn credential_source(
         Auth::IamKeys {
             access_key_id,
             secret_access_key,
+            session_token: given_token,
             ..
         } => {
             let access_key_id = access_key_id
@@ -207,7 +208,12 @@ async fn credential_source(
                 .clone()
                 .or_else(|| env("AWS_SECRET_ACCESS_KEY").map(Secret::new))
             {
-                Some(s) => (s, env("AWS_SESSION_TOKEN").map(Secret::new)),
+                Some(s) => (
+                    s,
+                    given_token
+                        .clone()
+                        .or_else(|| env("AWS_SESSION_TOKEN").map(Secret::new)),
+                ),
                 None if ui.can_prompt() => {
                     let s = ui.secret(&format!("AWS secret access key for {access_key_id}: "))?;
                     let t = ui.secret("AWS session token (empty if none): ")?;

@@ -131,3 +131,93 @@ mod tests {
         assert!(e.contains("port") && e.contains("65535"), "{e}");
     }
 }
+
+/// Which secret a connection saved with `auth` keeps: the password, the
+/// secret access key (iam-keys), or none (profiles and SSO keep theirs in
+/// the AWS files and the SSO cache).
+pub fn secret_kind(auth: Option<rdsql_db::AuthMethod>) -> Option<SecretKind> {
+    match auth {
+        None | Some(rdsql_db::AuthMethod::Password) => Some(SecretKind::Password),
+        Some(rdsql_db::AuthMethod::IamKeys) => Some(SecretKind::AwsSecretAccessKey),
+        _ => None,
+    }
+}
+
+/// What [`save`] did with the secret, for the caller to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSaved {
+    /// No secret given or kept.
+    None,
+    /// In the OS keyring.
+    Keyring,
+    /// In the 0600 file at this path (no keyring was reachable).
+    File(PathBuf),
+}
+
+/// Saves (or, with `replace`, overwrites) connection `name` from `opts`:
+/// the fields to `connections.toml`, the password or secret access key to
+/// the secret store. Checked as a connection would be first; the session
+/// token is never saved.
+pub fn save(
+    dir: &Path,
+    name: &str,
+    opts: &ConnectOptions,
+    replace: bool,
+) -> Result<SecretSaved, Error> {
+    rdsql_config::store::check_name(name).map_err(config_error)?;
+    if opts.engine.is_none() {
+        return Err(Error::setup(
+            "a saved connection needs a connection type (engine)",
+            vec![],
+        ));
+    }
+    let probe = |k: &str| (k == "USER").then(|| "user".to_string());
+    rdsql_db::ConnectionSpec::resolve(opts.clone(), &probe)?;
+    let kind = secret_kind(opts.auth);
+    let secret = match kind {
+        Some(SecretKind::Password) => opts.password.clone(),
+        Some(SecretKind::AwsSecretAccessKey) => opts.aws_secret_access_key.clone(),
+        None => None,
+    };
+    let mut saved = SavedConnection {
+        fields: from_options(opts),
+        ..Default::default()
+    };
+    let mut result = SecretSaved::None;
+    if let (Some(kind), Some(secret)) = (kind, &secret) {
+        let store = SecretStore::default_for(dir);
+        store.put(dir, name, kind, secret).map_err(config_error)?;
+        saved.secret = Some(store.name().to_string());
+        result = match store {
+            SecretStore::File(p) => SecretSaved::File(p),
+            _ => SecretSaved::Keyring,
+        };
+    }
+    let name = name.to_string();
+    update_file(dir, move |f| {
+        if !replace && f.connections.contains_key(&name) {
+            return Err(ConfigError::Exists(name.clone()));
+        }
+        // A kept secret stays where it is when none was given anew.
+        if saved.secret.is_none()
+            && let Some(old) = f.connections.get(&name)
+        {
+            saved.secret = old.secret.clone();
+        }
+        f.connections.insert(name, saved);
+        Ok(())
+    })?;
+    Ok(result)
+}
+
+/// Deletes connection `name` and its secret.
+pub fn delete(dir: &Path, name: &str) -> Result<(), Error> {
+    let removed = update_file(dir, |f| {
+        f.get(name)?;
+        Ok(f.connections.remove(name))
+    })?;
+    if let Some(store) = removed.as_ref().and_then(|s| store_of(s, dir)) {
+        store.delete(dir, name).map_err(config_error)?;
+    }
+    Ok(())
+}

@@ -82,8 +82,12 @@ macro_rules! fields {
             /// From the URL's user information, a prompt or a saved
             /// connection's secret store — never a flag or URL parameter.
             pub password: Option<Secret>,
-            /// From a saved connection's secret store only.
+            /// From a saved connection's secret store or a form, never a
+            /// flag or URL parameter.
             pub aws_secret_access_key: Option<Secret>,
+            /// A temporary key's session token, from a form (the CLI reads
+            /// `AWS_SESSION_TOKEN`); never saved.
+            pub aws_session_token: Option<Secret>,
         }
 
         /// The connection fields, in help order.
@@ -106,6 +110,7 @@ macro_rules! fields {
                     $( $field: self.$field.or(other.$field), )*
                     password: self.password.or(other.password),
                     aws_secret_access_key: self.aws_secret_access_key.or(other.aws_secret_access_key),
+                    aws_session_token: self.aws_session_token.or(other.aws_session_token),
                 }
             }
 

@@ -20,6 +20,8 @@ pub enum Auth {
     IamKeys {
         access_key_id: Option<String>,
         secret_access_key: Option<Secret>,
+        /// Given with the key (a form); else `AWS_SESSION_TOKEN`.
+        session_token: Option<Secret>,
         region: Option<String>,
     },
     /// IAM token signed with a profile's credentials (or the default chain).
@@ -305,6 +307,7 @@ impl ConnectionSpec {
             AuthMethod::IamKeys => Auth::IamKeys {
                 access_key_id: opts.aws_access_key_id,
                 secret_access_key: opts.aws_secret_access_key,
+                session_token: opts.aws_session_token,
                 region,
             },
             AuthMethod::IamProfile => Auth::IamProfile {

@@ -47,6 +47,22 @@ pub enum Command {
     /// Saved connections (fields in a TOML file, secrets in the OS keyring).
     #[command(subcommand)]
     Conn(ConnCommand),
+    /// The local web app: the connection dialog and a query view.
+    Ui(UiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Port to listen on (default: a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address to listen on (default 127.0.0.1; anything else is reachable
+    /// by others and warned about).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub address: std::net::IpAddr,
+    /// Print the address instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             cli::Command::Sso(cmd) => commands::sso::run(cmd).await,
             cli::Command::Aws(cmd) => commands::aws::run(cmd).await,
             cli::Command::Conn(cmd) => commands::conn::run(cmd).await,
+            cli::Command::Ui(args) => commands::ui::run(args).await,
         }
     });
     match result {
@@ -45,7 +46,9 @@ fn main() -> ExitCode {
 
 /// `rdsql CONN …` means `rdsql shell CONN …`.
 fn shell_by_default(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const COMMANDS: &[&str] = &["query", "shell", "token", "sso", "aws", "conn", "help"];
+    const COMMANDS: &[&str] = &[
+        "query", "shell", "token", "sso", "aws", "conn", "ui", "help",
+    ];
     if let Some(first) = args.get(1).and_then(|a| a.to_str())
         && !first.starts_with('-')
         && !COMMANDS.contains(&first)

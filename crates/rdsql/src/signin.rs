@@ -26,41 +26,9 @@ impl TerminalUi {
     }
 }
 
-/// Opens `url` with `$BROWSER` (a command; `%s` is replaced by the URL,
-/// else the URL is appended), else the desktop's opener.
-fn open_browser(url: &str) -> bool {
-    let spawn = |cmd: &str| {
-        let mut parts: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
-        if parts.is_empty() {
-            return false;
-        }
-        if parts.iter().any(|p| p.contains("%s")) {
-            parts = parts.into_iter().map(|p| p.replace("%s", url)).collect();
-        } else {
-            parts.push(url.to_string());
-        }
-        std::process::Command::new(&parts[0])
-            .args(&parts[1..])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .is_ok()
-    };
-    if let Ok(b) = std::env::var("BROWSER") {
-        return b.split(':').any(spawn);
-    }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    spawn(opener)
-}
-
 impl LoginUi for TerminalUi {
     fn open(&self, url: &str, user_code: Option<&str>) {
-        let opened = self.open_browser && open_browser(url);
+        let opened = self.open_browser && rdsql_connect::browser::open(url);
         if opened {
             eprintln!("Opened the IAM Identity Center sign-in page in your browser.");
             eprintln!("If it did not open, go to:\n\n  {url}\n");

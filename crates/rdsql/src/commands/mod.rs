@@ -7,3 +7,4 @@ pub mod query;
 pub mod shell;
 pub mod sso;
 pub mod token;
+pub mod ui;

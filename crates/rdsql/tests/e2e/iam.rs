@@ -6,7 +6,7 @@ use crate::harness::*;
 use rdsql_testkit::iam::*;
 use rdsql_testkit::{mariadb, mariadb_plain, postgres, postgres_plain};
 
-fn static_env() -> Vec<(&'static str, String)> {
+pub fn static_env() -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ACCESS_KEY_ID", STATIC_KEY_ID.into()),
         ("AWS_SECRET_ACCESS_KEY", STATIC_SECRET.into()),

@@ -12,3 +12,4 @@ mod shell;
 mod sqlite;
 mod sso;
 mod tls;
+mod ui;

@@ -10,10 +10,10 @@ use rdsql_testkit::sso::FakeSso;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-const START: &str = "https://rdsql-test.awsapps.com/start";
+pub const START: &str = "https://rdsql-test.awsapps.com/start";
 
 /// A HOME with both SSO profile formats and a `$BROWSER` the fake drives.
-struct World {
+pub struct World {
     home: tempfile::TempDir,
     fake: FakeSso,
     _browser_dir: tempfile::TempDir,
@@ -21,7 +21,7 @@ struct World {
 }
 
 impl World {
-    fn new() -> World {
+    pub fn new() -> World {
         let fake = FakeSso::start();
         let home = tempfile::tempdir().unwrap();
         let aws = home.path().join(".aws");
@@ -45,7 +45,7 @@ impl World {
         }
     }
 
-    fn env(&self) -> Vec<(&'static str, String)> {
+    pub fn env(&self) -> Vec<(&'static str, String)> {
         let mut e = self.fake.env();
         e.push(("HOME", self.home.path().display().to_string()));
         e.push(("BROWSER", self.browser.display().to_string()));

@@ -1,0 +1,442 @@
+// rdsql ui: the connection dialog and the query view (no framework, no
+// build step; served from the binary). Design: docs/ui.md.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { session: null, profiles: [], portEdited: false, signinJob: null, savedName: null };
+
+async function api(path, body) {
+  const opts = body === undefined
+    ? { method: "GET", credentials: "same-origin" }
+    : { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const r = await fetch(path, opts);
+  let data = {};
+  try { data = await r.json(); } catch (_) { data = { error: { headline: `HTTP ${r.status}`, causes: [] } }; }
+  return { ok: r.ok, status: r.status, data };
+}
+
+// ---- the dialog -------------------------------------------------------
+
+function method() { return $("auth").value; }
+function engine() { return $("engine").value; }
+
+function showFor() {
+  const sqlite = engine() === "sqlite";
+  document.querySelectorAll(".server-only").forEach((e) => { e.hidden = sqlite; });
+  document.querySelectorAll(".sqlite-only").forEach((e) => { e.hidden = !sqlite; });
+  const m = sqlite ? "" : method();
+  const show = (cls, on) => document.querySelectorAll(cls).forEach((e) => { e.hidden = !on; });
+  show(".method-password", m === "password");
+  show(".method-iam-keys", m === "iam-keys");
+  show(".method-iam-profile", m === "iam-profile");
+  show(".method-sso", m === "sso");
+  show(".method-aws", m === "iam-keys" || m === "iam-profile" || m === "sso");
+  // Tokens never travel without TLS: disable and prefer are not offered.
+  const token = m !== "password" && m !== "";
+  for (const o of $("sslmode").options) {
+    if (o.value === "disable" || o.value === "prefer") o.disabled = token;
+  }
+  if (token && ($("sslmode").value === "disable" || $("sslmode").value === "prefer")) $("sslmode").value = "";
+  $("sslmode-note").textContent = token
+    ? "IAM and SSO tokens are passwords: they never travel without TLS (default verify-full)."
+    : "";
+  if (!state.portEdited) {
+    $("port").value = engine() === "postgres" ? "5432" : (engine() === "sqlite" ? "" : "3306");
+  }
+  if (m === "sso") fillSsoFromProfile();
+}
+
+function ssoProfileChoice() { return $("sso_profile").value; }
+
+function fillSsoFromProfile() {
+  const name = ssoProfileChoice();
+  const custom = name === "";
+  $("sso_start_url").readOnly = !custom;
+  $("sso_region").readOnly = !custom;
+  if (custom) return;
+  const p = state.profiles.find((x) => x.name === name);
+  if (!p) return;
+  $("sso_start_url").value = p.sso_start_url || "";
+  $("sso_region").value = p.sso_region || "";
+  if (p.sso_account_id && !$("sso_account_id").value) $("sso_account_id").value = p.sso_account_id;
+  if (p.sso_role_name && !$("sso_role_name").value) $("sso_role_name").value = p.sso_role_name;
+  if (p.region && !$("aws_region").value) $("aws_region").value = p.region;
+}
+
+function regionFromHost() {
+  const m = /\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+)\.rds\.amazonaws\.com(?:\.cn)?\.?$/i.exec($("host").value.trim());
+  if (m && !$("aws_region").value && method() !== "password") $("aws_region").value = m[1].toLowerCase();
+}
+
+/// The form as the server reads it: the chosen method's fields only.
+function formData() {
+  const v = (id) => $(id).value.trim();
+  const f = { engine: engine() };
+  if (state.savedName) f.saved = state.savedName;
+  if (engine() === "sqlite") {
+    f.dbname = v("sqlite_path");
+    return f;
+  }
+  const m = method();
+  Object.assign(f, { auth: m, host: v("host"), port: v("port"), user: v("user"), dbname: v("dbname"),
+    sslmode: v("sslmode"), sslrootcert: v("sslrootcert"), connect_timeout: v("connect_timeout"),
+    iam_host: v("iam_host"), iam_port: v("iam_port") });
+  if (m === "password") f.password = $("password").value;
+  if (m === "iam-keys") Object.assign(f, { aws_access_key_id: v("aws_access_key_id"),
+    aws_secret_access_key: $("aws_secret_access_key").value, aws_session_token: $("aws_session_token").value, aws_region: v("aws_region") });
+  if (m === "iam-profile") Object.assign(f, { aws_profile: v("aws_profile"), aws_region: v("aws_region") });
+  if (m === "sso") {
+    if (ssoProfileChoice()) f.aws_profile = ssoProfileChoice();
+    else Object.assign(f, { sso_start_url: v("sso_start_url"), sso_region: v("sso_region") });
+    Object.assign(f, { sso_account_id: v("sso_account_id"), sso_role_name: v("sso_role_name"),
+      aws_region: v("aws_region"), sso_use_device_code: $("sso_use_device_code").checked });
+  }
+  for (const k of Object.keys(f)) if (f[k] === "") delete f[k];
+  return f;
+}
+
+function clearErrors() {
+  $("status").textContent = "";
+  $("status").className = "status";
+  document.querySelectorAll(".field-error").forEach((e) => e.remove());
+  document.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
+}
+
+function errorBox(err, cls) {
+  const box = document.createElement("div");
+  box.className = cls;
+  const h = document.createElement("div");
+  h.className = "headline";
+  h.textContent = err.headline;
+  box.appendChild(h);
+  const lines = (err.details || []).concat(err.causes || []);
+  if (lines.length) {
+    const ul = document.createElement("ul");
+    for (const c of lines) { const li = document.createElement("li"); li.textContent = c; ul.appendChild(li); }
+    box.appendChild(ul);
+  }
+  return box;
+}
+
+/// A failure shown beside the field it concerns (else under the form).
+function showError(data) {
+  const err = data.error || { headline: "failed", causes: [] };
+  const fieldId = data.field === "aws_profile" && method() === "sso" ? "sso_profile" : data.field;
+  const input = fieldId && $(fieldId);
+  if (input && !input.closest("[hidden]")) {
+    input.classList.add("invalid");
+    input.closest(".field").appendChild(errorBox(err, "field-error"));
+  } else {
+    $("status").className = "status error";
+    $("status").appendChild(errorBox(err, "x"));
+  }
+}
+
+function busy(on, label) {
+  for (const id of ["test", "save", "connect"]) $(id).disabled = on;
+  if (on) { $("status").className = "status"; $("status").textContent = label; }
+}
+
+async function doTest() {
+  clearErrors();
+  busy(true, "Testing…");
+  const r = await api("/api/test", { form: formData() });
+  busy(false);
+  clearErrors();
+  if (r.ok) {
+    const s = r.data.session;
+    $("status").className = "status ok";
+    $("status").textContent = `Connection OK: ${s.label} in ${s.connect_ms.toFixed(0)} ms` +
+      (s.server_version ? `, server ${s.server_version}` : "") + (s.tls ? `, TLS ${s.tls}` : ", no TLS");
+  } else if (r.data.signin_required) {
+    startSignin(doTest);
+  } else showError(r.data);
+}
+
+async function doConnect() {
+  clearErrors();
+  busy(true, "Connecting…");
+  const r = await api("/api/connect", { form: formData() });
+  busy(false);
+  clearErrors();
+  if (r.ok) enterConnected(r.data);
+  else if (r.data.signin_required) startSignin(doConnect);
+  else showError(r.data);
+}
+
+async function doSave() {
+  clearErrors();
+  const name = $("name").value.trim();
+  if (!name) {
+    showError({ error: { headline: "give the connection a name to save it", causes: [] }, field: "name" });
+    return;
+  }
+  const r = await api("/api/connections/save", { name, form: formData(), replace: state.savedName === name });
+  if (r.ok) {
+    $("status").className = "status ok";
+    $("status").textContent = `Saved "${name}"` + (r.data.secret ? ` (secret ${r.data.secret}).` : ".") +
+      ` Open it in a terminal with: rdsql ${name}`;
+    state.savedName = name;
+    for (const id of ["password", "aws_secret_access_key"]) if ($(id).value) { $(id).value = ""; $(id).placeholder = "saved"; }
+    loadSaved();
+  } else showError(r.data);
+}
+
+// ---- SSO sign-in that completes by itself ------------------------------
+
+async function startSignin(then) {
+  const panel = $("signin");
+  panel.hidden = false;
+  $("signin-text").textContent = "Starting the sign-in… a browser window opens; sign in there.";
+  $("signin-link").hidden = true;
+  $("signin-code").hidden = true;
+  const r = await api("/api/sso/signin", { form: formData() });
+  if (!r.ok) { panel.hidden = true; showError(r.data); return; }
+  const job = r.data.job;
+  state.signinJob = job;
+  while (state.signinJob === job) {
+    await new Promise((res) => setTimeout(res, 700));
+    const s = await api(`/api/sso/signin/${job}`);
+    if (!s.ok) { panel.hidden = true; showError(s.data); return; }
+    const st = s.data.status;
+    if (st.url) {
+      $("signin-link").href = st.url;
+      $("signin-link").hidden = false;
+      $("signin-text").textContent = "Waiting for you to sign in with your browser (a window opened; the link opens it again).";
+    }
+    if (st.user_code) { $("signin-code").textContent = st.user_code; $("signin-code").hidden = false; }
+    if (st.state === "done") {
+      state.signinJob = null;
+      panel.hidden = true;
+      loadSsoPickers();
+      then();
+      return;
+    }
+    if (st.state === "failed" || st.state === "cancelled") {
+      state.signinJob = null;
+      panel.hidden = true;
+      if (st.error) showError({ error: st.error, field: "sso_start_url" });
+      return;
+    }
+  }
+}
+
+async function cancelSignin() {
+  if (state.signinJob) await api("/api/sso/cancel", { job: state.signinJob });
+}
+
+function ssoQuery() {
+  const q = new URLSearchParams();
+  if (ssoProfileChoice()) q.set("aws_profile", ssoProfileChoice());
+  else { q.set("sso_start_url", $("sso_start_url").value.trim()); q.set("sso_region", $("sso_region").value.trim()); }
+  return q;
+}
+
+function fillList(id, items) {
+  const dl = $(id);
+  dl.textContent = "";
+  for (const [value, text] of items) { const o = document.createElement("option"); o.value = value; o.textContent = text; dl.appendChild(o); }
+}
+
+/// After a sign-in exists: accounts and roles from ListAccounts / ListAccountRoles.
+async function loadSsoPickers() {
+  if (method() !== "sso") return;
+  const a = await api(`/api/sso/accounts?${ssoQuery()}`);
+  if (!a.ok) return;
+  fillList("sso-accounts", a.data.accounts.map((x) => [x.id, x.name]));
+  loadSsoRoles();
+}
+
+async function loadSsoRoles() {
+  const acct = $("sso_account_id").value.trim();
+  if (!acct) return;
+  const q = ssoQuery();
+  q.set("account_id", acct);
+  const r = await api(`/api/sso/roles?${q}`);
+  if (r.ok) fillList("sso-roles", r.data.roles.map((x) => [x, x]));
+}
+
+// ---- profiles and saved connections ------------------------------------
+
+async function loadProfiles() {
+  const r = await api("/api/profiles");
+  if (!r.ok) { showError(r.data); return; }
+  state.profiles = r.data.profiles;
+  fillList("profile-names", state.profiles.filter((p) => !p.kind.startsWith("sso")).map((p) => [p.name, p.kind]));
+  const sel = $("sso_profile");
+  const keep = sel.value;
+  sel.textContent = "";
+  for (const p of state.profiles.filter((x) => x.kind.startsWith("sso"))) {
+    const o = document.createElement("option"); o.value = p.name; o.textContent = p.name; sel.appendChild(o);
+  }
+  const c = document.createElement("option"); c.value = ""; c.textContent = "Custom (enter manually)"; sel.appendChild(c);
+  if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+  fillSsoFromProfile();
+}
+
+async function loadSaved() {
+  const r = await api("/api/connections");
+  const list = $("saved-list");
+  list.textContent = "";
+  if (!r.ok) { showError(r.data); return; }
+  $("saved-empty").hidden = r.data.connections.length > 0;
+  for (const c of r.data.connections) {
+    const li = document.createElement("li");
+    const open = document.createElement("button");
+    open.type = "button"; open.className = "open";
+    open.textContent = c.name;
+    const small = document.createElement("small");
+    small.textContent = `${c.fields.engine || ""} ${c.fields.host || c.fields.dbname || ""}`;
+    open.appendChild(small);
+    open.addEventListener("click", () => loadIntoDialog(c, false));
+    const dup = document.createElement("button");
+    dup.type = "button"; dup.className = "icon"; dup.textContent = "⧉";
+    dup.setAttribute("aria-label", `Duplicate ${c.name}`); dup.title = "Duplicate";
+    dup.addEventListener("click", () => loadIntoDialog(c, true));
+    const del = document.createElement("button");
+    del.type = "button"; del.className = "icon"; del.textContent = "✕";
+    del.setAttribute("aria-label", `Delete ${c.name}`); del.title = "Delete";
+    del.addEventListener("click", async () => {
+      if (!confirm(`Delete the saved connection "${c.name}" and its secret?`)) return;
+      const d = await api("/api/connections/delete", { name: c.name });
+      if (!d.ok) showError(d.data);
+      loadSaved();
+    });
+    li.append(open, dup, del);
+    list.appendChild(li);
+  }
+}
+
+function resetDialog() {
+  $("dialog").reset();
+  state.savedName = null;
+  state.portEdited = false;
+  for (const id of ["password", "aws_secret_access_key"]) $(id).placeholder = "";
+  clearErrors();
+  showFor();
+}
+
+/// Fills the dialog from a saved connection (its secret stays on the
+/// server: the box says where it is).
+function loadIntoDialog(c, duplicate) {
+  resetDialog();
+  const f = c.fields;
+  $("engine").value = f.engine || "postgres";
+  $("auth").value = f.auth || "password";
+  for (const k of ["host", "port", "user", "dbname", "aws_access_key_id", "aws_region", "sso_start_url", "sso_region",
+    "sso_account_id", "sso_role_name", "sslmode", "sslrootcert", "connect_timeout", "iam_host", "iam_port"]) {
+    if (f[k] !== undefined) $(k).value = f[k];
+  }
+  if (f.engine === "sqlite") $("sqlite_path").value = f.dbname || "";
+  if (f.aws_profile) { $("aws_profile").value = f.aws_profile; $("sso_profile").value = f.aws_profile; }
+  state.portEdited = f.port !== undefined;
+  if (duplicate) {
+    $("name").value = `${c.name}-copy`;
+  } else {
+    $("name").value = c.name;
+    state.savedName = c.name;
+    if (c.secret) for (const id of ["password", "aws_secret_access_key"]) $(id).placeholder = c.secret;
+  }
+  showFor();
+}
+
+// ---- the connected view ------------------------------------------------
+
+function enterConnected(data) {
+  state.session = data.id;
+  const s = data.session;
+  $("connected-title").textContent = s.label;
+  $("connected-info").textContent = `${s.engine}` + (s.server_version ? ` ${s.server_version}` : "") + (s.tls ? ` · TLS ${s.tls}` : " · no TLS");
+  $("dialog-view").hidden = true;
+  $("connected-view").hidden = false;
+  $("results").textContent = "";
+  $("query-error").textContent = "";
+  $("sql").focus();
+}
+
+function isNumber(s) { return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(s); }
+
+function renderResults(out) {
+  const box = $("results");
+  box.textContent = "";
+  for (const rs of out.results) {
+    const table = document.createElement("table");
+    const head = document.createElement("tr");
+    for (const c of rs.columns) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    const thead = document.createElement("thead"); thead.appendChild(head); table.appendChild(thead);
+    const body = document.createElement("tbody");
+    for (const row of rs.rows) {
+      const tr = document.createElement("tr");
+      for (const v of row) {
+        const td = document.createElement("td");
+        if (v === null) { td.textContent = "NULL"; td.className = "null"; } else { td.textContent = v; if (isNumber(v)) td.className = "num"; }
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+    table.appendChild(body);
+    box.appendChild(table);
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = rs.truncated ? `${rs.row_count} rows (first ${rs.rows.length} shown)` : `${rs.row_count} row${rs.row_count === 1 ? "" : "s"}`;
+    box.appendChild(meta);
+  }
+  for (const n of out.affected) {
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = `${n} row${n === 1 ? "" : "s"} affected`;
+    box.appendChild(meta);
+  }
+  $("run-info").textContent = `${out.elapsed_ms.toFixed(1)} ms`;
+}
+
+async function run() {
+  const sql = $("sql").value;
+  if (!sql.trim()) return;
+  $("run").disabled = true;
+  $("query-error").textContent = "";
+  $("query-error").className = "status";
+  $("run-info").textContent = "Running…";
+  const r = await api("/api/query", { session: state.session, sql });
+  $("run").disabled = false;
+  if (r.ok) renderResults(r.data.output);
+  else {
+    $("run-info").textContent = "";
+    $("query-error").className = "status error";
+    $("query-error").appendChild(errorBox(r.data.error, "x"));
+  }
+}
+
+async function disconnect() {
+  if (state.session) await api("/api/disconnect", { session: state.session });
+  state.session = null;
+  $("connected-view").hidden = true;
+  $("dialog-view").hidden = false;
+}
+
+// ---- wiring ------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("engine").addEventListener("change", showFor);
+  $("auth").addEventListener("change", () => { showFor(); regionFromHost(); });
+  $("port").addEventListener("input", () => { state.portEdited = true; });
+  $("host").addEventListener("change", regionFromHost);
+  $("sso_profile").addEventListener("change", () => { fillSsoFromProfile(); loadSsoPickers(); });
+  $("sso_account_id").addEventListener("change", loadSsoRoles);
+  $("aws_profile").addEventListener("change", () => {
+    const p = state.profiles.find((x) => x.name === $("aws_profile").value.trim());
+    if (p && p.region && !$("aws_region").value) $("aws_region").value = p.region;
+  });
+  document.querySelectorAll(".refresh-profiles").forEach((b) => b.addEventListener("click", loadProfiles));
+  $("test").addEventListener("click", doTest);
+  $("save").addEventListener("click", doSave);
+  $("dialog").addEventListener("submit", (e) => { e.preventDefault(); doConnect(); });
+  $("signin-cancel").addEventListener("click", cancelSignin);
+  $("new-connection").addEventListener("click", resetDialog);
+  $("run").addEventListener("click", run);
+  $("sql").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
+  $("disconnect").addEventListener("click", disconnect);
+  showFor();
+  loadProfiles();
+  loadSaved();
+});

@@ -1,0 +1,546 @@
+//! `rdsql ui` over HTTP: every security rule of the local server, and every
+//! authentication method through the dialog's API against the real
+//! servers (IAM checked by the PAM verifier, SSO through the fake).
+
+use crate::harness::*;
+use rdsql_testkit::iam::*;
+use rdsql_testkit::{PASSWORD, mariadb, postgres};
+use serde_json::{Value, json};
+use std::io::{BufRead, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+/// A running `rdsql ui --no-browser`, stopped with SIGTERM when dropped.
+pub struct Ui {
+    child: Child,
+    pub port: u16,
+    pub token: String,
+    pub url: String,
+    pub cfg: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+impl Ui {
+    pub fn start(env: &[(&str, String)]) -> Ui {
+        Self::start_with(env, &["--no-browser"])
+    }
+
+    pub fn start_with(env: &[(&str, String)], args: &[&str]) -> Ui {
+        let cfg = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdsql"));
+        cmd.arg("ui").args(args);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PG") || k.starts_with("MYSQL") || k.starts_with("AWS_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("RDSQL_CONFIG_DIR", cfg.path())
+            .env("RDSQL_SECRET_STORE", "file")
+            .env("HOME", cfg.path())
+            .env("XDG_RUNTIME_DIR", cfg.path())
+            .env("USER", "nobody-in-particular");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn rdsql ui");
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .trim()
+            .strip_prefix("rdsql ui: ")
+            .unwrap_or_else(|| panic!("first line: {first:?}"))
+            .to_string();
+        let port: u16 = url
+            .trim_start_matches("http://127.0.0.1:")
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let token = url.rsplit("token=").next().unwrap().to_string();
+        Ui {
+            child,
+            port,
+            token,
+            url,
+            cfg,
+        }
+    }
+
+    /// A raw HTTP/1.1 request: (method, path, extra headers, body).
+    pub fn raw(&self, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Resp {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req += &format!("Host: 127.0.0.1:{}\r\n", self.port);
+        }
+        for (k, v) in headers {
+            req += &format!("{k}: {v}\r\n");
+        }
+        req += &format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        s.write_all(req.as_bytes()).unwrap();
+        let mut all = Vec::new();
+        s.read_to_end(&mut all).unwrap();
+        let all = String::from_utf8_lossy(&all).into_owned();
+        let (head, body) = all.split_once("\r\n\r\n").unwrap_or((&all, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        // Bodies here are small and not chunked for JSON; strip chunk
+        // framing if any.
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn cookie(&self) -> (&'static str, String) {
+        ("Cookie", format!("rdsql_ui={}", self.token))
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.raw("GET", path, &[self.cookie()], "")
+    }
+
+    /// A same-origin JSON POST, as the page makes it.
+    pub fn post(&self, path: &str, body: &Value) -> Resp {
+        self.raw(
+            "POST",
+            path,
+            &[
+                self.cookie(),
+                ("Origin", format!("http://127.0.0.1:{}", self.port)),
+                ("Content-Type", "application/json".into()),
+            ],
+            &body.to_string(),
+        )
+    }
+
+    /// Connects the dialog's form and runs `sql`; the first column of the
+    /// first row.
+    pub fn connect_and_query(&self, form: &Value, sql: &str) -> Result<String, Value> {
+        let r = self.post("/api/connect", &json!({ "form": form }));
+        if r.status != 200 {
+            return Err(r.json());
+        }
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let q = self.post("/api/query", &json!({ "session": id, "sql": sql }));
+        if q.status != 200 {
+            return Err(q.json());
+        }
+        let v = q.json();
+        Ok(v["output"]["results"][0]["rows"][0][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Stops it with SIGTERM; its stderr.
+    pub fn stop(mut self) -> (i32, String) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        (status.code().unwrap_or(-1), err)
+    }
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn pg_form(user: &str) -> Value {
+    json!({
+        "engine": "postgres", "host": "127.0.0.1", "port": postgres().port.to_string(),
+        "user": user, "dbname": "rdsql", "sslrootcert": ca(), "sslmode": "verify-full",
+    })
+}
+
+#[test]
+fn security_rules_of_the_local_server() {
+    let ui = Ui::start(&[]);
+    let origin = format!("http://127.0.0.1:{}", ui.port);
+    // Without the cookie or token, every route answers 401.
+    for path in ["/", "/assets/app.js", "/api/profiles", "/api/connections"] {
+        let r = ui.raw("GET", path, &[], "");
+        assert_eq!(r.status, 401, "{path}");
+    }
+    let r = ui.raw("GET", "/?token=wrong", &[], "");
+    assert_eq!(r.status, 401);
+    // The token is exchanged for an HttpOnly, SameSite=Strict cookie and
+    // taken out of the address bar.
+    let r = ui.raw("GET", &format!("/?token={}", ui.token), &[], "");
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/"));
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let page = ui.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Authentication Method"));
+    // Every response: a strict CSP, not framed, no CORS.
+    for r in [
+        &page,
+        &ui.get("/assets/app.js"),
+        &ui.raw("GET", "/", &[], ""),
+    ] {
+        let csp = r.header("content-security-policy").unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(r.header("access-control-allow-origin").is_none());
+    }
+    assert!(!page.body.contains("<script>"), "no inline script");
+    // Host allow-list against DNS rebinding.
+    for (host, ok) in [
+        (format!("127.0.0.1:{}", ui.port), true),
+        (format!("localhost:{}", ui.port), true),
+        (format!("[::1]:{}", ui.port), true),
+        (format!("evil.example:{}", ui.port), false),
+        ("127.0.0.1".to_string(), false),
+    ] {
+        let r = ui.raw(
+            "GET",
+            "/api/profiles",
+            &[("Host", host.clone()), ui.cookie()],
+            "",
+        );
+        assert_eq!(r.status == 200, ok, "{host}: {}", r.status);
+    }
+    // State changes: same-origin JSON POSTs only.
+    let body = json!({"form": {"engine": "sqlite", "dbname": ":memory:"}}).to_string();
+    let json_ct = ("Content-Type", "application/json".to_string());
+    let cases: Vec<(Vec<(&str, String)>, u16)> = vec![
+        (
+            vec![ui.cookie(), json_ct.clone(), ("Origin", origin.clone())],
+            200,
+        ),
+        (
+            vec![
+                ui.cookie(),
+                json_ct.clone(),
+                ("Sec-Fetch-Site", "same-origin".into()),
+            ],
+            200,
+        ),
+        (
+            vec![
+                ui.cookie(),
+                json_ct.clone(),
+                ("Origin", "http://evil.example".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                ui.cookie(),
+                json_ct.clone(),
+                ("Sec-Fetch-Site", "cross-site".into()),
+            ],
+            403,
+        ),
+        (vec![ui.cookie(), json_ct.clone()], 403),
+        (
+            vec![
+                ui.cookie(),
+                ("Content-Type", "text/plain".into()),
+                ("Origin", origin.clone()),
+            ],
+            415,
+        ),
+        (vec![json_ct.clone(), ("Origin", origin.clone())], 401),
+    ];
+    for (headers, want) in cases {
+        let r = ui.raw("POST", "/api/test", &headers, &body);
+        assert_eq!(r.status, want, "{headers:?}: {}", r.body);
+    }
+    // GET never changes state.
+    assert_eq!(ui.get("/api/test").status, 405);
+    assert_eq!(ui.get("/api/connections/save").status, 405);
+    let (code, err) = ui.stop();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("database sessions closed"), "{err}");
+}
+
+#[test]
+fn the_browser_is_opened_through_a_private_redirect_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("args");
+    let script = dir.path().join("browser");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$@\" > '{}'\n", log.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ui = Ui::start_with(&[("BROWSER", script.display().to_string())], &[]);
+    let mut args = String::new();
+    for _ in 0..100 {
+        args = std::fs::read_to_string(&log).unwrap_or_default();
+        if !args.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(args.starts_with("file://"), "{args}");
+    assert!(
+        !args.contains(&ui.token),
+        "the token is not in the browser's arguments"
+    );
+    let file = args.trim().trim_start_matches("file://");
+    let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(file).unwrap().contains(&ui.url));
+    // Nor in rdsql's own arguments.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", ui.child.id())).unwrap();
+    assert!(!String::from_utf8_lossy(&cmdline).contains(&ui.token));
+    let _ = ui.stop();
+    assert!(!std::path::Path::new(file).exists(), "removed at exit");
+}
+
+#[test]
+fn password_connections_on_both_engines_and_the_access_denied_hints() {
+    let ui = Ui::start(&[]);
+    let mut form = pg_form("rdsql_scram");
+    form["auth"] = json!("password");
+    form["password"] = json!(PASSWORD);
+    assert_eq!(
+        ui.connect_and_query(&form, "select current_user").unwrap(),
+        "rdsql_scram"
+    );
+    let my = json!({
+        "engine": "mariadb", "host": "127.0.0.1", "port": mariadb().port.to_string(),
+        "user": "rdsql_native", "dbname": "rdsql", "auth": "password", "password": PASSWORD,
+    });
+    assert_eq!(
+        ui.connect_and_query(&my, "select current_user()").unwrap(),
+        "rdsql_native@%"
+    );
+    // A wrong password: the CLI's headline and hints, beside the field,
+    // and the password never echoed.
+    form["password"] = json!("Wr0ng-S3cret");
+    let e = ui.connect_and_query(&form, "select 1").unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("authentication failed"), "{text}");
+    assert!(text.contains("the password is wrong"), "{text}");
+    assert_eq!(e["field"], "password");
+    assert!(!text.contains("Wr0ng-S3cret"));
+    // A statement error shows with its code.
+    form["password"] = json!(PASSWORD);
+    let e = ui
+        .connect_and_query(&form, "select * from no_such_table")
+        .unwrap_err();
+    assert!(e.to_string().contains("42P01"), "{e}");
+}
+
+#[test]
+fn iam_keys_and_iam_profile_connections() {
+    let ui = Ui::start(&[]);
+    let mut form = pg_form(IAM_USER);
+    form["auth"] = json!("iam-keys");
+    form["aws_access_key_id"] = json!(STATIC_KEY_ID);
+    form["aws_secret_access_key"] = json!(STATIC_SECRET);
+    form["aws_region"] = json!(REGION);
+    assert_eq!(
+        ui.connect_and_query(&form, "select current_user").unwrap(),
+        IAM_USER
+    );
+    // Temporary keys with a session token typed in the dialog.
+    form["aws_access_key_id"] = json!(TEMP_KEY_ID);
+    form["aws_secret_access_key"] = json!(TEMP_SECRET);
+    form["aws_session_token"] = json!(temp_session_token());
+    assert_eq!(
+        ui.connect_and_query(&form, "select current_user").unwrap(),
+        IAM_USER
+    );
+    drop(ui);
+
+    // iam-profile: the profile comes from the AWS files under HOME.
+    let home = crate::iam::aws_home();
+    let ui = Ui::start(&[("HOME", home.path().display().to_string())]);
+    let profiles = ui.get("/api/profiles").json();
+    assert!(profiles.to_string().contains("\"dev\""), "{profiles}");
+    let my = json!({
+        "engine": "mariadb", "host": "localhost", "port": mariadb().port.to_string(),
+        "user": IAM_USER, "dbname": "rdsql", "sslrootcert": ca(),
+        "auth": "iam-profile", "aws_profile": "dev", "aws_region": REGION,
+    });
+    assert_eq!(
+        ui.connect_and_query(&my, "select current_user()").unwrap(),
+        format!("{IAM_USER}@%")
+    );
+}
+
+#[test]
+fn sso_signs_in_through_the_dialog_and_connects_by_itself() {
+    let w = crate::sso::World::new();
+    let ui = Ui::start(&w.env());
+    let mut form = pg_form(IAM_USER);
+    form["host"] = json!("localhost");
+    form["auth"] = json!("sso");
+    form["aws_profile"] = json!("modern");
+    // No sign-in yet: the dialog is told to offer one.
+    let r = ui.post("/api/connect", &json!({ "form": form }));
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(r.json()["signin_required"], true);
+    // The same sign-in as `rdsql sso login`; the fake plays the user.
+    let job = ui.post("/api/sso/signin", &json!({ "form": form })).json()["job"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut state = String::new();
+    for _ in 0..600 {
+        let s = ui.get(&format!("/api/sso/signin/{job}")).json();
+        state = s["status"]["state"].as_str().unwrap_or("").to_string();
+        if state == "done" || state == "failed" {
+            assert!(
+                s["status"]["url"].as_str().unwrap().contains("/authorize?"),
+                "{s}"
+            );
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(state, "done");
+    // Account and role pickers fill from the portal now.
+    let accounts = ui.get("/api/sso/accounts?aws_profile=modern").json();
+    assert!(accounts.to_string().contains("111111111111"), "{accounts}");
+    // The dialog retries the connection by itself.
+    assert_eq!(
+        ui.connect_and_query(&form, "select current_user").unwrap(),
+        IAM_USER
+    );
+    // No SSO or IAM token reaches the browser.
+    for body in [
+        accounts.to_string(),
+        ui.get(&format!("/api/sso/signin/{job}")).body,
+    ] {
+        assert!(
+            !body.contains(rdsql_testkit::sso::ACCESS_TOKEN) && !body.contains("access-"),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn saved_connections_are_shared_with_the_cli_and_never_show_secrets() {
+    let ui = Ui::start(&[]);
+    let mut form = pg_form("rdsql_scram");
+    form["auth"] = json!("password");
+    form["password"] = json!(PASSWORD);
+    let r = ui.post(
+        "/api/connections/save",
+        &json!({ "name": "from-ui", "form": form }),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body.contains(PASSWORD));
+    // The CLI opens what the UI saved.
+    let env = [
+        ("RDSQL_CONFIG_DIR", ui.cfg.path().display().to_string()),
+        ("RDSQL_SECRET_STORE", "file".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let o = rdsql_env(
+        &[
+            "query",
+            "from-ui",
+            "--format",
+            "csv",
+            "-c",
+            "select current_user",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(o.ok().stdout, "current_user\nrdsql_scram\n");
+    // And the UI opens what the CLI saved.
+    let url = format!(
+        "mariadb://rdsql_native:{PASSWORD}@127.0.0.1:{}/rdsql",
+        mariadb().port
+    );
+    rdsql_env(&["conn", "add", "from-cli", &url], &env, None).ok();
+    let list = ui.get("/api/connections");
+    assert!(
+        list.body.contains("from-ui") && list.body.contains("from-cli"),
+        "{}",
+        list.body
+    );
+    assert!(!list.body.contains(PASSWORD), "{}", list.body);
+    assert!(list.body.contains("saved in secrets.toml"), "{}", list.body);
+    let saved = json!({ "saved": "from-cli", "engine": "mariadb" });
+    assert_eq!(
+        ui.connect_and_query(&saved, "select current_user()")
+            .unwrap(),
+        "rdsql_native@%"
+    );
+    // Delete removes it for both.
+    assert_eq!(
+        ui.post("/api/connections/delete", &json!({ "name": "from-cli" }))
+            .status,
+        200
+    );
+    rdsql_env(&["query", "from-cli", "-c", "select 1"], &env, None).fails(1, "no saved connection");
+}
