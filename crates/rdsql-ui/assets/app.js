@@ -387,7 +387,8 @@ function renderResults(out) {
     meta.textContent = `${n} row${n === 1 ? "" : "s"} affected`;
     box.appendChild(meta);
   }
-  $("run-info").textContent = `${out.elapsed_ms.toFixed(1)} ms`;
+  $("run-info").textContent = `${out.elapsed_ms.toFixed(1)} ms` +
+    (out.reconnected ? " · the server had closed the session; reconnected first" : "");
 }
 
 async function run() {

@@ -30,6 +30,8 @@ pub struct Output {
     /// Rows affected by statements without a result set.
     pub affected: Vec<u64>,
     pub elapsed_ms: f64,
+    /// The server had dropped the session; it was opened again first.
+    pub reconnected: bool,
 }
 
 impl ResultSink for Output {
@@ -164,7 +166,7 @@ pub async fn open(
         };
         rt.block_on(async move {
             let started = std::time::Instant::now();
-            let (mut conn, _provider) = match rdsql_connect::open(&spec, &NoInteraction, &env).await
+            let (mut conn, provider) = match rdsql_connect::open(&spec, &NoInteraction, &env).await
             {
                 Ok(c) => c,
                 Err(e @ rdsql_connect::Error::SignIn { .. }) => {
@@ -204,6 +206,22 @@ pub async fn open(
                     Command::Query(sql, reply) => {
                         let started = std::time::Instant::now();
                         let mut out = Output::default();
+                        // A session left open for hours: when the server
+                        // dropped it, reconnect first — a new physical
+                        // connection, so a fresh IAM token — and say so.
+                        if !conn.alive().await {
+                            match rdsql_db::Connection::connect(&spec, provider.as_ref()).await {
+                                Ok(c) => {
+                                    conn = c;
+                                    out.reconnected = true;
+                                }
+                                Err(e) => {
+                                    let _ = reply
+                                        .send(Err(Failure::connect(e, Some(provider.describe()))));
+                                    continue;
+                                }
+                            }
+                        }
                         let stmts: Vec<&str> = if engine == Engine::Sqlite {
                             vec![sql.as_str()]
                         } else {

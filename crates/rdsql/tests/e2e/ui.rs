@@ -544,3 +544,40 @@ fn saved_connections_are_shared_with_the_cli_and_never_show_secrets() {
     );
     rdsql_env(&["query", "from-cli", "-c", "select 1"], &env, None).fails(1, "no saved connection");
 }
+
+#[test]
+fn a_dropped_session_reconnects_and_stopping_closes_sessions() {
+    let ui = Ui::start(&[]);
+    let mut form = pg_form("rdsql_scram");
+    form["auth"] = json!("password");
+    form["password"] = json!(PASSWORD);
+    let id = ui.post("/api/connect", &json!({ "form": form })).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q = |sql: &str| {
+        ui.post("/api/query", &json!({ "session": id, "sql": sql }))
+            .json()
+    };
+    let pid = q("select pg_backend_pid()")["output"]["results"][0]["rows"][0][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The server drops the session (idle timeout, failover…).
+    postgres().psql(&format!("select pg_terminate_backend({pid})"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = q("select 'ui_marker_after_reconnect' as m");
+    assert_eq!(out["output"]["reconnected"], true, "{out}");
+    assert_eq!(
+        out["output"]["results"][0]["rows"][0][0],
+        "ui_marker_after_reconnect"
+    );
+    // Stopping the server closes the session on the database side.
+    let (code, _) = ui.stop();
+    assert_eq!(code, 0);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let left = postgres().psql(
+        "select count(*) from pg_stat_activity where query like '%ui_marker_after_reconnect%' and pid <> pg_backend_pid()",
+    );
+    assert_eq!(left.trim(), "0");
+}
