@@ -1,5 +1,17 @@
 //! The AWS region used to sign a token: the database's region (docs/tokens.md, "Region").
 
+/// True for a well-formed AWS region name (`eu-west-1`, `us-gov-east-1`,
+/// `cn-north-1`): lower-case words and a final number. A region is pasted
+/// into endpoint host names, so anything else (a `/`, a dot) is refused.
+pub fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
 /// The region embedded in an RDS host name
 /// (`<name>.<id>.<region>.rds.amazonaws.com`, also `.rds.amazonaws.com.cn`),
 /// or `None` for any other host.
@@ -14,6 +26,28 @@ pub fn region_from_rds_host(host: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     looks_like_region.then(|| region.to_string())
+}
+
+#[cfg(test)]
+mod region_name_tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["eu-west-1", "us-gov-east-1", "cn-north-1", "ap-southeast-2"] {
+            assert!(is_region_name(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example/",
+            "eu-west",
+            "EU-WEST-1",
+            "eu-west-1.evil",
+            "",
+            "us-east-1/x",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]

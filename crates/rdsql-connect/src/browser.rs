@@ -4,6 +4,14 @@
 /// Opens `url` with `$BROWSER` (a command; `%s` is replaced by the URL,
 /// else the URL is appended), else the desktop's opener.
 pub fn open(url: &str) -> bool {
+    // Only web pages and our own redirect file, never something that could
+    // be taken for an option of the browser command.
+    if !["https://", "http://", "file://"]
+        .iter()
+        .any(|p| url.starts_with(p))
+    {
+        return false;
+    }
     let spawn = |cmd: &str| {
         let mut parts: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
         if parts.is_empty() {

@@ -273,7 +273,7 @@ async fn sso_source(
     };
     let (session, account, role, profile_region) = match sign_in {
         SsoSignIn::Custom { start_url, region } => (
-            SsoSession::custom(start_url, region),
+            custom_session(start_url, region)?,
             account_id.clone(),
             role_name.clone(),
             None,
@@ -318,6 +318,25 @@ async fn sso_source(
         role_name,
         profile_region,
     })
+}
+
+/// A custom sign-in, checked: the start URL must be https and the region a
+/// region name (it becomes part of the endpoints' host names, so a crafted
+/// one could send the SSO tokens elsewhere).
+pub fn custom_session(start_url: &str, region: &str) -> Result<SsoSession, Error> {
+    if !rdsql_aws::region::is_region_name(region) {
+        return Err(Error::setup(
+            format!("{region:?} is not an AWS region name"),
+            vec!["the SSO region is where IAM Identity Center runs, e.g. us-east-1".into()],
+        ));
+    }
+    if !start_url.starts_with("https://") {
+        return Err(Error::setup(
+            format!("the SSO start URL {start_url:?} is not an https:// address"),
+            vec!["it looks like https://my-org.awsapps.com/start".into()],
+        ));
+    }
+    Ok(SsoSession::custom(start_url, region))
 }
 
 /// The `rdsql sso …` flags that name `s`.

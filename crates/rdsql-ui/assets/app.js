@@ -226,10 +226,8 @@ async function cancelSignin() {
 }
 
 function ssoQuery() {
-  const q = new URLSearchParams();
-  if (ssoProfileChoice()) q.set("aws_profile", ssoProfileChoice());
-  else { q.set("sso_start_url", $("sso_start_url").value.trim()); q.set("sso_region", $("sso_region").value.trim()); }
-  return q;
+  if (ssoProfileChoice()) return { aws_profile: ssoProfileChoice() };
+  return { sso_start_url: $("sso_start_url").value.trim(), sso_region: $("sso_region").value.trim() };
 }
 
 function fillList(id, items) {
@@ -241,7 +239,7 @@ function fillList(id, items) {
 /// After a sign-in exists: accounts and roles from ListAccounts / ListAccountRoles.
 async function loadSsoPickers() {
   if (method() !== "sso") return;
-  const a = await api(`/api/sso/accounts?${ssoQuery()}`);
+  const a = await api("/api/sso/accounts", ssoQuery());
   if (!a.ok) return;
   fillList("sso-accounts", a.data.accounts.map((x) => [x.id, x.name]));
   loadSsoRoles();
@@ -250,9 +248,7 @@ async function loadSsoPickers() {
 async function loadSsoRoles() {
   const acct = $("sso_account_id").value.trim();
   if (!acct) return;
-  const q = ssoQuery();
-  q.set("account_id", acct);
-  const r = await api(`/api/sso/roles?${q}`);
+  const r = await api("/api/sso/roles", Object.assign(ssoQuery(), { account_id: acct }));
   if (r.ok) fillList("sso-roles", r.data.roles.map((x) => [x, x]));
 }
 

@@ -6,7 +6,7 @@ use crate::form::{self, Form};
 use crate::sessions::{self, OpenError};
 use crate::{State, assets, signin};
 use axum::Json;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +16,10 @@ use rdsql_db::ConnectionSpec;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+
+/// Limits that keep a page (or a loop in it) from exhausting the machine.
+const MAX_SESSIONS: usize = 32;
+const MAX_SIGNINS: usize = 16;
 
 pub fn router(state: State) -> axum::Router {
     axum::Router::new()
@@ -39,8 +43,8 @@ pub fn router(state: State) -> axum::Router {
         .route("/api/sso/signin", post(sso_signin))
         .route("/api/sso/signin/{job}", get(sso_status))
         .route("/api/sso/cancel", post(sso_cancel))
-        .route("/api/sso/accounts", get(sso_accounts))
-        .route("/api/sso/roles", get(sso_roles))
+        .route("/api/sso/accounts", post(sso_accounts))
+        .route("/api/sso/roles", post(sso_roles))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::security::guard,
@@ -189,8 +193,22 @@ async fn connect(
     match sessions::open(spec, false).await {
         Ok((opened, Some(handle))) => {
             let id = crate::new_token()[..16].to_string();
-            if let Ok(mut m) = state.sessions.lock() {
-                m.insert(id.clone(), handle);
+            let full = match state.sessions.lock() {
+                Ok(mut m) if m.len() < MAX_SESSIONS => {
+                    m.insert(id.clone(), handle);
+                    None
+                }
+                _ => Some(handle),
+            };
+            if let Some(h) = full {
+                tokio::task::spawn_blocking(move || h.close());
+                return failure(
+                    Failure::local(
+                        format!("{MAX_SESSIONS} sessions are open already"),
+                        vec!["disconnect one first".into()],
+                    ),
+                    None,
+                );
             }
             Json(json!({ "id": id, "session": opened })).into_response()
         }
@@ -275,10 +293,26 @@ async fn sso_signin(
         .get("sso_use_device_code")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let job = signin::start(session, device, state.open_browser);
     let id = crate::new_token()[..16].to_string();
-    if let Ok(mut m) = state.signins.lock() {
-        m.insert(id.clone(), job);
+    {
+        let Ok(mut m) = state.signins.lock() else {
+            return failure(Failure::local("internal error", vec![]), None);
+        };
+        // Finished sign-ins are forgotten; running ones are capped.
+        m.retain(|_, j| !j.finished());
+        if m.len() >= MAX_SIGNINS {
+            return failure(
+                Failure::local(
+                    "too many sign-ins are running",
+                    vec!["cancel one first".into()],
+                ),
+                None,
+            );
+        }
+        m.insert(
+            id.clone(),
+            signin::start(session, device, state.open_browser),
+        );
     }
     Json(json!({ "job": id })).into_response()
 }
@@ -349,7 +383,8 @@ async fn signed_in(
     Ok((session, rdsql_secret::Secret::new(tok.access_token)))
 }
 
-async fn sso_accounts(Query(q): Query<SsoQuery>) -> Response {
+// POST: reading the portal may refresh the cached sign-in (a change).
+async fn sso_accounts(Json(q): Json<SsoQuery>) -> Response {
     let (session, tok) = match signed_in(&q).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -363,7 +398,7 @@ async fn sso_accounts(Query(q): Query<SsoQuery>) -> Response {
     }
 }
 
-async fn sso_roles(Query(q): Query<SsoQuery>) -> Response {
+async fn sso_roles(Json(q): Json<SsoQuery>) -> Response {
     let Some(account) = q.account_id.clone().filter(|a| !a.is_empty()) else {
         return failure(
             Failure::local("choose an account first", vec![]),

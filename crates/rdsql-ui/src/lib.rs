@@ -25,6 +25,13 @@ use std::sync::{Arc, Mutex};
 /// A running UI server's shared state.
 pub(crate) struct Inner {
     pub token: String,
+    /// The cookie's value: a secret of its own, so the token (which sits in
+    /// the redirect file and the browser history) is not the credential
+    /// every request carries.
+    pub session_key: String,
+    /// The cookie's name, with the port: cookies ignore ports, and two
+    /// `rdsql ui` must not clobber each other.
+    pub cookie_name: String,
     /// `host:port` values the `Host` header may carry.
     pub allowed_hosts: Vec<String>,
     pub sessions: Mutex<HashMap<String, sessions::SessionHandle>>,
@@ -78,6 +85,8 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let state: State = Arc::new(Inner {
         token: options.token,
+        session_key: new_token(),
+        cookie_name: format!("{}_{}", security::COOKIE, addr.port()),
         allowed_hosts: allowed_hosts(addr),
         sessions: Mutex::new(HashMap::new()),
         signins: Mutex::new(HashMap::new()),

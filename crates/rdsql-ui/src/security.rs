@@ -17,7 +17,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The cookie that carries the token after the first load.
+/// The cookie that carries the session key after the first load (its
+/// name ends in `_PORT`).
 pub const COOKIE: &str = "rdsql_ui";
 
 /// The Content-Security-Policy of every response.
@@ -36,15 +37,15 @@ fn same(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
 
-/// The token in a `Cookie` header, if any.
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name` in a `Cookie` header, if any.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
@@ -101,15 +102,15 @@ async fn check(state: &State, req: Request, next: Next) -> Response {
             .header(
                 header::SET_COOKIE,
                 format!(
-                    "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
-                    state.token
+                    "{}={}; Path=/; HttpOnly; SameSite=Strict",
+                    state.cookie_name, state.session_key
                 ),
             )
             .body(Body::empty())
             .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "error\n"));
     }
-    match cookie_token(req.headers()) {
-        Some(t) if same(&t, &state.token) => {}
+    match cookie(req.headers(), &state.cookie_name) {
+        Some(k) if same(&k, &state.session_key) => {}
         _ => {
             return plain(
                 StatusCode::UNAUTHORIZED,

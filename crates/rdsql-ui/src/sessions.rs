@@ -283,11 +283,18 @@ impl SessionClient {
 }
 
 impl SessionHandle {
-    /// Closes the session and waits for its thread.
+    /// Closes the session and waits (at most a few seconds: a statement may
+    /// still run) for its thread.
     pub fn close(mut self) {
         let _ = self.tx.send(Command::Close);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            for _ in 0..50 {
+                if t.is_finished() {
+                    let _ = t.join();
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
         }
     }
 }

@@ -39,6 +39,14 @@ impl Job {
         }
     }
 
+    /// Done, failed or cancelled.
+    pub fn finished(&self) -> bool {
+        matches!(
+            self.status().state.as_str(),
+            "done" | "failed" | "cancelled"
+        )
+    }
+
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);
     }
@@ -67,7 +75,7 @@ pub async fn session_for(
     region: Option<&str>,
 ) -> Result<SsoSession, Failure> {
     match (start_url, region, profile) {
-        (Some(u), Some(r), _) => Ok(SsoSession::custom(u, r)),
+        (Some(u), Some(r), _) => rdsql_connect::open::custom_session(u, r).map_err(Failure::from),
         (_, _, Some(p)) => sso::profile_by_name(p)
             .await
             .map(|p| p.session)

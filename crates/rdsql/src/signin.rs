@@ -94,7 +94,7 @@ pub async fn session_for(select: &SsoSelect) -> Result<SsoSession, Failure> {
         return sso::session_by_name(s).await.map_err(config_failure);
     }
     if let (Some(u), Some(r)) = (&select.sso_start_url, &select.sso_region) {
-        return Ok(SsoSession::custom(u, r));
+        return Ok(rdsql_connect::open::custom_session(u, r)?);
     }
     if let Ok(p) = std::env::var("AWS_PROFILE") {
         return Ok(sso::profile_by_name(&p)

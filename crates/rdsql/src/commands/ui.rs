@@ -21,12 +21,15 @@ pub async fn run(args: UiArgs) -> Result<(), Failure> {
             "warning: listening on {addr}: anyone who can reach it and learns the token can use your database connections and saved secrets"
         );
     }
-    let host = match addr {
-        std::net::SocketAddr::V6(a) if !a.ip().is_loopback() => format!("[{}]", a.ip()),
-        std::net::SocketAddr::V4(a) if !a.ip().is_loopback() && !a.ip().is_unspecified() => {
-            a.ip().to_string()
+    // The address a browser can open and the server's Host allow-list
+    // accepts: loopback for loopback and "any" binds.
+    let host = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_loopback() || ip.is_unspecified() => {
+            "127.0.0.1".to_string()
         }
-        _ => "127.0.0.1".into(),
+        std::net::IpAddr::V6(ip) if ip.is_loopback() || ip.is_unspecified() => "[::1]".to_string(),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
     };
     let token = rdsql_ui::new_token();
     let url = format!("http://{host}:{}/?token={token}", addr.port());
@@ -43,13 +46,19 @@ pub async fn run(args: UiArgs) -> Result<(), Failure> {
         eprintln!("Open the address above in your browser.");
     }
     eprintln!("Serving until Ctrl-C.");
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::local(format!("cannot handle SIGTERM: {e}"), vec![]))?;
+    let shutdown = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
+        eprintln!("Stopping (a second Ctrl-C stops at once)…");
+        // A second signal does not wait for running statements.
+        tokio::spawn(async {
+            let _ = tokio::signal::ctrl_c().await;
+            std::process::exit(130);
+        });
     };
     let served = rdsql_ui::serve(
         listener,
@@ -68,21 +77,31 @@ pub async fn run(args: UiArgs) -> Result<(), Failure> {
     served.map_err(|e| Failure::local(format!("the web server failed: {e}"), vec![]))
 }
 
+/// A 0600 page that forwards to `url`, in a directory of its own that this
+/// process creates (0700, a random name; an existing one is refused, so no
+/// other user can have prepared it).
 fn redirect_file(url: &str) -> Result<std::path::PathBuf, Failure> {
+    use std::os::unix::fs::DirBuilderExt;
     let base = std::env::var_os("XDG_RUNTIME_DIR")
         .map(std::path::PathBuf::from)
+        .filter(|p| p.is_dir())
         .unwrap_or_else(std::env::temp_dir);
-    let path = base
-        .join(format!("rdsql-ui-{}", std::process::id()))
-        .join("open.html");
+    let dir = base.join(format!("rdsql-ui-{}", &rdsql_ui::new_token()[..16]));
+    let fail = |e: std::io::Error, p: &std::path::Path| {
+        Failure::local(
+            format!("cannot write {}: {e}", p.display()),
+            vec!["check that the temporary directory is writable".into()],
+        )
+    };
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| fail(e, &dir))?;
+    let path = dir.join("open.html");
     let html = format!(
         "<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={url}\"><title>rdsql</title><p><a href=\"{url}\">Open rdsql</a></p>\n"
     );
-    rdsql_fs::write_atomic(&path, html.as_bytes(), rdsql_fs::PRIVATE).map_err(|e| {
-        Failure::local(
-            format!("cannot write {}: {e}", path.display()),
-            vec!["check that the temporary directory is writable".into()],
-        )
-    })?;
+    rdsql_fs::write_atomic(&path, html.as_bytes(), rdsql_fs::PRIVATE)
+        .map_err(|e| fail(e, &path))?;
     Ok(path)
 }

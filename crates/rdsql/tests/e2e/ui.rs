@@ -14,6 +14,8 @@ pub struct Ui {
     child: Child,
     pub port: u16,
     pub token: String,
+    /// `name=value` of the session cookie the token was exchanged for.
+    pub cookie: String,
     pub url: String,
     pub cfg: tempfile::TempDir,
 }
@@ -79,13 +81,23 @@ impl Ui {
             .parse()
             .unwrap();
         let token = url.rsplit("token=").next().unwrap().to_string();
-        Ui {
+        let mut ui = Ui {
             child,
             port,
             token,
             url,
             cfg,
-        }
+            cookie: String::new(),
+        };
+        let r = ui.raw("GET", &format!("/?token={}", ui.token), &[], "");
+        ui.cookie = r
+            .header("set-cookie")
+            .expect("the token is exchanged for a cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        ui
     }
 
     /// A raw HTTP/1.1 request: (method, path, extra headers, body).
@@ -134,7 +146,7 @@ impl Ui {
     }
 
     fn cookie(&self) -> (&'static str, String) {
-        ("Cookie", format!("rdsql_ui={}", self.token))
+        ("Cookie", self.cookie.clone())
     }
 
     pub fn get(&self, path: &str) -> Resp {
@@ -236,6 +248,20 @@ fn security_rules_of_the_local_server() {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
+    // The cookie carries a key of its own, named for this port; the token
+    // itself does not open anything as a cookie.
+    assert!(
+        cookie.starts_with(&format!("rdsql_ui_{}=", ui.port)),
+        "{cookie}"
+    );
+    assert!(!cookie.contains(&ui.token), "{cookie}");
+    let r = ui.raw(
+        "GET",
+        "/api/profiles",
+        &[("Cookie", format!("rdsql_ui_{}={}", ui.port, ui.token))],
+        "",
+    );
+    assert_eq!(r.status, 401);
     let page = ui.get("/");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Authentication Method"));
@@ -316,9 +342,22 @@ fn security_rules_of_the_local_server() {
         let r = ui.raw("POST", "/api/test", &headers, &body);
         assert_eq!(r.status, want, "{headers:?}: {}", r.body);
     }
-    // GET never changes state.
+    // GET never changes state (reading the portal may refresh a sign-in).
     assert_eq!(ui.get("/api/test").status, 405);
     assert_eq!(ui.get("/api/connections/save").status, 405);
+    assert_eq!(ui.get("/api/sso/accounts").status, 405);
+    // A crafted SSO region would put another host into the endpoint names.
+    let r = ui.post(
+        "/api/sso/accounts",
+        &json!({ "sso_start_url": "https://x.awsapps.com/start", "sso_region": "evil.example/" }),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("not an AWS region name"), "{}", r.body);
+    let r = ui.post(
+        "/api/sso/signin",
+        &json!({ "form": { "sso_start_url": "http://plain.example/start", "sso_region": "us-east-1" } }),
+    );
+    assert!(r.body.contains("is not an https:// address"), "{}", r.body);
     let (code, err) = ui.stop();
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("database sessions closed"), "{err}");
@@ -466,7 +505,9 @@ fn sso_signs_in_through_the_dialog_and_connects_by_itself() {
     }
     assert_eq!(state, "done");
     // Account and role pickers fill from the portal now.
-    let accounts = ui.get("/api/sso/accounts?aws_profile=modern").json();
+    let accounts = ui
+        .post("/api/sso/accounts", &json!({ "aws_profile": "modern" }))
+        .json();
     assert!(accounts.to_string().contains("111111111111"), "{accounts}");
     // The dialog retries the connection by itself.
     assert_eq!(
