@@ -391,10 +391,16 @@ async function run() {
   const sql = $("sql").value;
   if (!sql.trim()) return;
   $("run").disabled = true;
+  $("cancel").hidden = false;
   $("query-error").textContent = "";
   $("query-error").className = "status";
-  $("run-info").textContent = "Running…";
+  const started = performance.now();
+  const tick = () => { $("run-info").textContent = `Running… ${((performance.now() - started) / 1000).toFixed(1)} s`; };
+  tick();
+  const timer = setInterval(tick, 100);
   const r = await api("/api/query", { session: state.session, sql });
+  clearInterval(timer);
+  $("cancel").hidden = true;
   $("run").disabled = false;
   if (r.ok) renderResults(r.data.output);
   else {
@@ -402,6 +408,13 @@ async function run() {
     $("query-error").className = "status error";
     $("query-error").appendChild(errorBox(r.data.error, "x"));
   }
+}
+
+/// Cancel: the server sends a cancel request (PostgreSQL) or KILL QUERY
+/// (MySQL) to the same server; the session stays usable.
+async function cancelRun() {
+  $("run-info").textContent = "Cancelling…";
+  await api("/api/cancel", { session: state.session });
 }
 
 async function disconnect() {
@@ -431,6 +444,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("signin-cancel").addEventListener("click", cancelSignin);
   $("new-connection").addEventListener("click", resetDialog);
   $("run").addEventListener("click", run);
+  $("cancel").addEventListener("click", cancelRun);
   $("sql").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
   $("disconnect").addEventListener("click", disconnect);
   showFor();

@@ -40,6 +40,7 @@ pub fn router(state: State) -> axum::Router {
         .route("/api/connect", post(connect))
         .route("/api/query", post(query))
         .route("/api/disconnect", post(disconnect))
+        .route("/api/cancel", post(cancel))
         .route("/api/sso/signin", post(sso_signin))
         .route("/api/sso/signin/{job}", get(sso_status))
         .route("/api/sso/cancel", post(sso_cancel))
@@ -250,6 +251,19 @@ async fn query(
 #[derive(Deserialize)]
 struct SessionBody {
     session: String,
+}
+
+async fn cancel(
+    axum::extract::State(state): axum::extract::State<State>,
+    Json(b): Json<SessionBody>,
+) -> Response {
+    let sent = state
+        .sessions
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&b.session).map(|h| h.cancel()))
+        .unwrap_or(false);
+    Json(json!({ "sent": sent })).into_response()
 }
 
 async fn disconnect(

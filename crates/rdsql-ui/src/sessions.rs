@@ -78,7 +78,19 @@ enum Command {
 pub struct SessionHandle {
     tx: mpsc::UnboundedSender<Command>,
     thread: Option<std::thread::JoinHandle<()>>,
+    running: Running,
 }
+
+/// What it takes to cancel the statement running now, if one is.
+type Running = std::sync::Arc<
+    std::sync::Mutex<
+        Option<(
+            rdsql_db::engine::Canceller,
+            ConnectionSpec,
+            std::sync::Arc<dyn rdsql_db::PasswordProvider>,
+        )>,
+    >,
+>;
 
 /// Facts about a new session.
 #[derive(Debug, Serialize, Clone)]
@@ -150,6 +162,8 @@ pub async fn open(
 ) -> Result<(Opened, Option<SessionHandle>), OpenError> {
     let (ready_tx, ready_rx) = oneshot::channel();
     let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
+    let running: Running = Default::default();
+    let running_in = running.clone();
     let thread = std::thread::spawn(move || {
         let rt = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -228,11 +242,17 @@ pub async fn open(
                             rdsql_db::split::split_statements(&sql, engine)
                         };
                         let mut failed = None;
+                        if let Ok(mut r) = running_in.lock() {
+                            *r = Some((conn.canceller(), spec.clone(), provider.clone()));
+                        }
                         for stmt in stmts {
                             if let Err(e) = conn.run_statement(stmt, &mut out).await {
                                 failed = Some(Failure::query(e));
                                 break;
                             }
+                        }
+                        if let Ok(mut r) = running_in.lock() {
+                            *r = None;
                         }
                         out.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
                         let _ = reply.send(match failed {
@@ -255,6 +275,7 @@ pub async fn open(
     let handle = (!probe).then_some(SessionHandle {
         tx,
         thread: Some(thread),
+        running,
     });
     Ok((opened, handle))
 }
@@ -267,6 +288,34 @@ impl SessionHandle {
     /// A client for this session (held without holding the session map).
     pub fn client(&self) -> SessionClient {
         SessionClient(self.tx.clone())
+    }
+
+    /// Asks the server to cancel the running statement (PostgreSQL cancel
+    /// request, MySQL `KILL QUERY` to the same server), on a thread of its
+    /// own; false when nothing runs.
+    pub fn cancel(&self) -> bool {
+        let Some((canceller, spec, provider)) = self.running.lock().ok().and_then(|r| r.clone())
+        else {
+            return false;
+        };
+        std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                let r = rt.block_on(async {
+                    tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        canceller.cancel(&spec, provider.as_ref()),
+                    )
+                    .await
+                });
+                if !matches!(r, Ok(Ok(()))) {
+                    tracing::warn!("the cancel request did not go through");
+                }
+            }
+        });
+        true
     }
 }
 

@@ -143,6 +143,7 @@ impl Connection {
 }
 
 /// Cancels the statement running on a connection, from outside it.
+#[derive(Clone)]
 pub enum Canceller {
     /// tokio-postgres keeps the session's resolved address and TLS mode.
     Postgres(tokio_postgres::CancelToken),

@@ -189,6 +189,28 @@ async fn connect_and_check(c: &Client, user: &str, shot: &str) {
         .unwrap_or_else(|e| panic!("{user} not in the results table: {e}"));
     if shot == "dialog-password" {
         screenshot(c, "connected").await;
+        // Cancel: a long statement stops within 2 s and the session goes on.
+        fill(c, "SQL editor", "select pg_sleep(30)").await;
+        click_button(c, "Run").await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let started = std::time::Instant::now();
+        click_button(c, "Cancel").await;
+        assert!(
+            text_appears(c, "57014", 5).await,
+            "the cancelled statement's error"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        fill(c, "SQL editor", "select 'after' || 'cancel' as s").await;
+        click_button(c, "Run").await;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//td[normalize-space()='aftercancel']"))
+            .await
+            .expect("the session stays usable after a cancel");
     }
     click_button(c, "Disconnect").await;
 }

@@ -622,3 +622,55 @@ fn a_dropped_session_reconnects_and_stopping_closes_sessions() {
     );
     assert_eq!(left.trim(), "0");
 }
+
+#[test]
+fn cancel_stops_a_running_statement_and_the_session_stays_usable() {
+    let ui = Ui::start(&[]);
+    let pg = {
+        let mut f = pg_form("rdsql_scram");
+        f["auth"] = json!("password");
+        f["password"] = json!(PASSWORD);
+        f
+    };
+    let my = json!({
+        "engine": "mariadb", "host": "localhost", "port": mariadb().port.to_string(),
+        "user": "rdsql_native", "dbname": "rdsql", "auth": "password", "password": PASSWORD,
+    });
+    for (form, sleep) in [(pg, "select pg_sleep(30)"), (my, "select sleep(30)")] {
+        let id = ui.post("/api/connect", &json!({ "form": form })).json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Nothing runs yet: nothing to cancel.
+        assert_eq!(
+            ui.post("/api/cancel", &json!({ "session": id })).json()["sent"],
+            false
+        );
+        let started = std::time::Instant::now();
+        std::thread::scope(|s| {
+            let running =
+                s.spawn(|| ui.post("/api/query", &json!({ "session": id, "sql": sleep })));
+            std::thread::sleep(std::time::Duration::from_millis(1000));
+            assert_eq!(
+                ui.post("/api/cancel", &json!({ "session": id })).json()["sent"],
+                true
+            );
+            let r = running.join().unwrap();
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(3),
+                "{sleep}: {:?} {}",
+                started.elapsed(),
+                r.body
+            );
+        });
+        let again = ui.post(
+            "/api/query",
+            &json!({ "session": id, "sql": "select 'still here'" }),
+        );
+        assert_eq!(
+            again.json()["output"]["results"][0]["rows"][0][0],
+            "still here",
+            "{sleep}"
+        );
+    }
+}
