@@ -17,6 +17,7 @@ pub mod sink;
 pub mod spec;
 pub mod split;
 pub mod tls;
+pub mod txn;
 pub mod url;
 
 pub use engine::{Connection, SessionInfo};

@@ -347,6 +347,7 @@ function enterConnected(data) {
   $("connected-view").hidden = false;
   $("results").textContent = "";
   $("query-error").textContent = "";
+  showTxn("idle");
   $("sql").focus();
 }
 
@@ -387,8 +388,18 @@ function renderResults(out) {
     (out.reconnected ? " · the server had closed the session; reconnected first" : "");
 }
 
-async function run() {
-  const sql = $("sql").value;
+/// Idle / in transaction / failed transaction, with Commit and Rollback.
+function showTxn(txn) {
+  if (!txn) return;
+  const label = { idle: "Idle", open: "In transaction", failed: "Failed transaction" }[txn] || txn;
+  $("txn").textContent = label;
+  $("txn").className = `txn ${txn}`;
+  $("commit").disabled = txn !== "open";
+  $("rollback").disabled = txn === "idle";
+}
+
+async function run(given) {
+  const sql = typeof given === "string" ? given : $("sql").value;
   if (!sql.trim()) return;
   $("run").disabled = true;
   $("cancel").hidden = false;
@@ -402,8 +413,9 @@ async function run() {
   clearInterval(timer);
   $("cancel").hidden = true;
   $("run").disabled = false;
-  if (r.ok) renderResults(r.data.output);
+  if (r.ok) { renderResults(r.data.output); showTxn(r.data.output.txn); }
   else {
+    showTxn(r.data.txn);
     $("run-info").textContent = "";
     $("query-error").className = "status error";
     $("query-error").appendChild(errorBox(r.data.error, "x"));
@@ -443,7 +455,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("dialog").addEventListener("submit", (e) => { e.preventDefault(); doConnect(); });
   $("signin-cancel").addEventListener("click", cancelSignin);
   $("new-connection").addEventListener("click", resetDialog);
-  $("run").addEventListener("click", run);
+  $("run").addEventListener("click", () => run());
+  $("commit").addEventListener("click", () => run("commit"));
+  $("rollback").addEventListener("click", () => run("rollback"));
   $("cancel").addEventListener("click", cancelRun);
   $("sql").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
   $("disconnect").addEventListener("click", disconnect);

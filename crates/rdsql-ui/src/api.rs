@@ -244,7 +244,12 @@ async fn query(
     };
     match client.query(b.sql).await {
         Ok(out) => Json(json!({ "output": out })).into_response(),
-        Err(f) => failure(f, Some("sql")),
+        // The page shows the transaction state after a failure too.
+        Err((f, txn)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": f, "field": "sql", "txn": txn })),
+        )
+            .into_response(),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Output {
     pub elapsed_ms: f64,
     /// The server had dropped the session; it was opened again first.
     pub reconnected: bool,
+    /// The transaction state afterwards (followed from the statements).
+    pub txn: rdsql_db::txn::Txn,
 }
 
 impl ResultSink for Output {
@@ -69,8 +71,11 @@ impl ResultSink for Output {
     }
 }
 
+/// A failed run: the error and the transaction state it left.
+pub type QueryFailure = (Failure, rdsql_db::txn::Txn);
+
 enum Command {
-    Query(String, oneshot::Sender<Result<Output, Failure>>),
+    Query(String, oneshot::Sender<Result<Output, QueryFailure>>),
     Close,
 }
 
@@ -215,6 +220,7 @@ pub async fn open(
                 return;
             }
             let engine = spec.engine();
+            let mut txn = rdsql_db::txn::Txn::Idle;
             while let Some(cmd) = rx.recv().await {
                 match cmd {
                     Command::Query(sql, reply) => {
@@ -228,10 +234,14 @@ pub async fn open(
                                 Ok(c) => {
                                     conn = c;
                                     out.reconnected = true;
+                                    // The server rolled back what was open.
+                                    txn = rdsql_db::txn::Txn::Idle;
                                 }
                                 Err(e) => {
-                                    let _ = reply
-                                        .send(Err(Failure::connect(e, Some(provider.describe()))));
+                                    let _ = reply.send(Err((
+                                        Failure::connect(e, Some(provider.describe())),
+                                        rdsql_db::txn::Txn::Idle,
+                                    )));
                                     continue;
                                 }
                             }
@@ -246,17 +256,22 @@ pub async fn open(
                             *r = Some((conn.canceller(), spec.clone(), provider.clone()));
                         }
                         for stmt in stmts {
-                            if let Err(e) = conn.run_statement(stmt, &mut out).await {
-                                failed = Some(Failure::query(e));
-                                break;
+                            match conn.run_statement(stmt, &mut out).await {
+                                Ok(()) => txn = txn.after(stmt, engine, true),
+                                Err(e) => {
+                                    txn = txn.after(stmt, engine, false);
+                                    failed = Some(Failure::query(e));
+                                    break;
+                                }
                             }
                         }
+                        out.txn = txn;
                         if let Ok(mut r) = running_in.lock() {
                             *r = None;
                         }
                         out.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
                         let _ = reply.send(match failed {
-                            Some(f) => Err(f),
+                            Some(f) => Err((f, txn)),
                             None => Ok(out),
                         });
                     }
@@ -321,13 +336,14 @@ impl SessionHandle {
 
 impl SessionClient {
     /// Runs `sql` (one or more statements) on the session.
-    pub async fn query(&self, sql: String) -> Result<Output, Failure> {
+    pub async fn query(&self, sql: String) -> Result<Output, QueryFailure> {
         let (reply, rx) = oneshot::channel();
+        let idle = rdsql_db::txn::Txn::Idle;
         self.0
             .send(Command::Query(sql, reply))
-            .map_err(|_| Failure::local("the session is closed", vec![]))?;
+            .map_err(|_| (Failure::local("the session is closed", vec![]), idle))?;
         rx.await
-            .unwrap_or_else(|_| Err(Failure::local("the session ended", vec![])))
+            .unwrap_or_else(|_| Err((Failure::local("the session ended", vec![]), idle)))
     }
 }
 

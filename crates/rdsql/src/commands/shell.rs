@@ -6,6 +6,7 @@ use crate::connect;
 use crate::output::pager::PagerWriter;
 use crate::output::{self, Status, TableOptions};
 use crate::report::Failure;
+use rdsql_db::txn::{Txn, leading_words};
 use rdsql_db::{Connection, ConnectionSpec, Engine, PasswordProvider, QueryError, ResultSink};
 use rustyline::error::ReadlineError;
 use rustyline::history::{FileHistory, History};
@@ -14,13 +15,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Txn {
-    Idle,
-    Open,
-    Failed,
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Expanded {
@@ -340,21 +334,10 @@ impl Shell {
     /// (docs/sessions.md); `sql` may hold several statements (SQLite).
     fn track_txn(&mut self, sql: &str, ok: bool) {
         for stmt in rdsql_db::split::split_statements(sql, self.engine) {
-            let words = leading_words(stmt, self.engine, 3);
-            let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
-            match w(0) {
-                "begin" | "start" if ok => self.txn = Txn::Open,
-                // ROLLBACK [WORK|TRANSACTION] TO SAVEPOINT keeps it open.
-                "rollback" if w(1) == "to" || w(2) == "to" => {}
-                "commit" | "rollback" | "end" | "abort" => self.txn = Txn::Idle,
-                _ => {}
-            }
+            self.txn = self.txn.after(stmt, self.engine, ok);
             if ok {
                 self.track_state(stmt);
             }
-        }
-        if !ok && self.txn == Txn::Open && self.engine == Engine::Postgres {
-            self.txn = Txn::Failed;
         }
     }
 
@@ -598,34 +581,6 @@ impl Shell {
             _ => {}
         }
     }
-}
-
-/// The first `n` words of a statement, lower-cased, after any leading
-/// comments (`/* … */`, `-- …`, MySQL `# …`).
-fn leading_words(stmt: &str, engine: Engine, n: usize) -> Vec<String> {
-    let mut rest = stmt.trim_start();
-    loop {
-        if let Some(r) = rest.strip_prefix("/*") {
-            rest = r
-                .split_once("*/")
-                .map(|(_, t)| t)
-                .unwrap_or("")
-                .trim_start();
-        } else if rest.starts_with("--") || (engine.is_mysql_family() && rest.starts_with('#')) {
-            rest = rest
-                .split_once('\n')
-                .map(|(_, t)| t)
-                .unwrap_or("")
-                .trim_start();
-        } else {
-            break;
-        }
-    }
-    rest.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
-        .filter(|w| !w.is_empty())
-        .take(n)
-        .map(|w| w.to_ascii_lowercase())
-        .collect()
 }
 
 fn label(spec: &ConnectionSpec) -> String {

@@ -674,3 +674,27 @@ fn cancel_stops_a_running_statement_and_the_session_stays_usable() {
         );
     }
 }
+
+#[test]
+fn transaction_state_follows_the_session() {
+    let ui = Ui::start(&[]);
+    let mut form = pg_form("rdsql_scram");
+    form["auth"] = json!("password");
+    form["password"] = json!(PASSWORD);
+    let id = ui.post("/api/connect", &json!({ "form": form })).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let q = |sql: &str| ui.post("/api/query", &json!({ "session": id, "sql": sql }));
+    assert_eq!(q("select 1").json()["output"]["txn"], "idle");
+    assert_eq!(q("begin").json()["output"]["txn"], "open");
+    let failed = q("select * from no_such_table_txn");
+    assert_eq!(failed.status, 422);
+    assert_eq!(failed.json()["txn"], "failed");
+    assert_eq!(q("rollback").json()["output"]["txn"], "idle");
+    assert_eq!(
+        q("begin; create temp table t_txn (x int)").json()["output"]["txn"],
+        "open"
+    );
+    assert_eq!(q("commit").json()["output"]["txn"], "idle");
+}
