@@ -132,6 +132,12 @@ async fn click_button(c: &Client, text: &str) {
     .unwrap();
 }
 
+/// Advanced → CA Certificate File: the test servers' CA.
+async fn trust_test_ca(c: &Client) {
+    open_advanced(c).await;
+    fill(c, "CA Certificate File", &crate::harness::ca()).await;
+}
+
 async fn open_advanced(c: &Client) {
     c.find(Locator::XPath("//summary[normalize-space()='Advanced']"))
         .await
@@ -290,8 +296,7 @@ fn every_method_in_a_real_browser() {
         fill(&c, "Access Key ID", STATIC_KEY_ID).await;
         fill(&c, "Secret Access Key", STATIC_SECRET).await;
         fill(&c, "AWS Region", REGION).await;
-        open_advanced(&c).await;
-        fill(&c, "CA Certificate File", &crate::harness::ca()).await;
+        trust_test_ca(&c).await;
         connect_and_check(&c, IAM_USER, "dialog-iam-keys").await;
         c.close().await.unwrap();
         drop(ui);
@@ -308,8 +313,7 @@ fn every_method_in_a_real_browser() {
         )
         .await;
         fill(&c, "AWS Profile", "dev").await;
-        open_advanced(&c).await;
-        fill(&c, "CA Certificate File", &crate::harness::ca()).await;
+        trust_test_ca(&c).await;
         // Leaving the profile box filled the region from the profile.
         let region = by_label(&c, "AWS Region")
             .await
@@ -347,8 +351,7 @@ fn every_method_in_a_real_browser() {
             Some(crate::sso::START),
             "the profile filled the start URL"
         );
-        open_advanced(&c).await;
-        fill(&c, "CA Certificate File", &crate::harness::ca()).await;
+        trust_test_ca(&c).await;
         connect_and_check(&c, IAM_USER, "dialog-sso").await;
         c.close().await.unwrap();
     });

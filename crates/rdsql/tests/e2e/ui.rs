@@ -167,6 +167,13 @@ impl Ui {
         )
     }
 
+    /// Connects the dialog's form; the session's id.
+    pub fn session(&self, form: &Value) -> String {
+        let r = self.post("/api/connect", &json!({ "form": form }));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["id"].as_str().unwrap().to_string()
+    }
+
     /// Connects the dialog's form and runs `sql`; the first column of the
     /// first row.
     pub fn connect_and_query(&self, form: &Value, sql: &str) -> Result<String, Value> {
@@ -218,6 +225,14 @@ fn dechunk(body: &str) -> String {
         rest = tail[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// The dialog's form for the PostgreSQL test user with its password.
+fn pg_password_form() -> Value {
+    let mut form = pg_form("rdsql_scram");
+    form["auth"] = json!("password");
+    form["password"] = json!(PASSWORD);
+    form
 }
 
 fn pg_form(user: &str) -> Value {
@@ -403,9 +418,7 @@ fn the_browser_is_opened_through_a_private_redirect_file() {
 #[test]
 fn password_connections_on_both_engines_and_the_access_denied_hints() {
     let ui = Ui::start(&[]);
-    let mut form = pg_form("rdsql_scram");
-    form["auth"] = json!("password");
-    form["password"] = json!(PASSWORD);
+    let mut form = pg_password_form();
     assert_eq!(
         ui.connect_and_query(&form, "select current_user").unwrap(),
         "rdsql_scram"
@@ -529,9 +542,7 @@ fn sso_signs_in_through_the_dialog_and_connects_by_itself() {
 #[test]
 fn saved_connections_are_shared_with_the_cli_and_never_show_secrets() {
     let ui = Ui::start(&[]);
-    let mut form = pg_form("rdsql_scram");
-    form["auth"] = json!("password");
-    form["password"] = json!(PASSWORD);
+    let form = pg_password_form();
     let r = ui.post(
         "/api/connections/save",
         &json!({ "name": "from-ui", "form": form }),
@@ -589,13 +600,8 @@ fn saved_connections_are_shared_with_the_cli_and_never_show_secrets() {
 #[test]
 fn a_dropped_session_reconnects_and_stopping_closes_sessions() {
     let ui = Ui::start(&[]);
-    let mut form = pg_form("rdsql_scram");
-    form["auth"] = json!("password");
-    form["password"] = json!(PASSWORD);
-    let id = ui.post("/api/connect", &json!({ "form": form })).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let form = pg_password_form();
+    let id = ui.session(&form);
     let q = |sql: &str| {
         ui.post("/api/query", &json!({ "session": id, "sql": sql }))
             .json()
@@ -626,21 +632,13 @@ fn a_dropped_session_reconnects_and_stopping_closes_sessions() {
 #[test]
 fn cancel_stops_a_running_statement_and_the_session_stays_usable() {
     let ui = Ui::start(&[]);
-    let pg = {
-        let mut f = pg_form("rdsql_scram");
-        f["auth"] = json!("password");
-        f["password"] = json!(PASSWORD);
-        f
-    };
+    let pg = pg_password_form();
     let my = json!({
         "engine": "mariadb", "host": "localhost", "port": mariadb().port.to_string(),
         "user": "rdsql_native", "dbname": "rdsql", "auth": "password", "password": PASSWORD,
     });
     for (form, sleep) in [(pg, "select pg_sleep(30)"), (my, "select sleep(30)")] {
-        let id = ui.post("/api/connect", &json!({ "form": form })).json()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = ui.session(&form);
         // Nothing runs yet: nothing to cancel.
         assert_eq!(
             ui.post("/api/cancel", &json!({ "session": id })).json()["sent"],
@@ -678,13 +676,8 @@ fn cancel_stops_a_running_statement_and_the_session_stays_usable() {
 #[test]
 fn transaction_state_follows_the_session() {
     let ui = Ui::start(&[]);
-    let mut form = pg_form("rdsql_scram");
-    form["auth"] = json!("password");
-    form["password"] = json!(PASSWORD);
-    let id = ui.post("/api/connect", &json!({ "form": form })).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let form = pg_password_form();
+    let id = ui.session(&form);
     let q = |sql: &str| ui.post("/api/query", &json!({ "session": id, "sql": sql }));
     assert_eq!(q("select 1").json()["output"]["txn"], "idle");
     assert_eq!(q("begin").json()["output"]["txn"], "open");
