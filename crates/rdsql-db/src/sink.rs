@@ -7,6 +7,11 @@ use std::io;
 pub trait ResultSink {
     /// A result set starts; `columns` are its column names.
     fn begin_result(&mut self, columns: &[String]) -> io::Result<()>;
+    /// The column types of the result set just begun, when the engine
+    /// knows them (the UI shows them; the writers ignore them).
+    fn column_types(&mut self, _types: &[String]) -> io::Result<()> {
+        Ok(())
+    }
     /// One row: each value in the server's text form, `None` for NULL.
     fn row(&mut self, values: &[Option<&[u8]>]) -> io::Result<()>;
     /// The current result set ended after `rows` rows.

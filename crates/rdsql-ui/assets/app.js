@@ -3,6 +3,11 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+
+// A bug in the page is shown, not swallowed (and tests read the list).
+window.pageErrors = [];
+window.addEventListener("error", (e) => { window.pageErrors.push(`${e.message} (${e.filename}:${e.lineno})`); });
+window.addEventListener("unhandledrejection", (e) => { window.pageErrors.push(String(e.reason && e.reason.stack || e.reason)); });
 const state = { session: null, profiles: [], portEdited: false, signinJob: null, savedName: null };
 
 async function api(path, body) {
@@ -336,104 +341,10 @@ function loadIntoDialog(c, duplicate) {
   showFor();
 }
 
-// ---- the connected view ------------------------------------------------
+// ---- the workspace (workspace.js) ----------------------------------------
 
 function enterConnected(data) {
-  state.session = data.id;
-  const s = data.session;
-  $("connected-title").textContent = s.label;
-  $("connected-info").textContent = `${s.engine}` + (s.server_version ? ` ${s.server_version}` : "") + (s.tls ? ` · TLS ${s.tls}` : " · no TLS");
-  $("dialog-view").hidden = true;
-  $("connected-view").hidden = false;
-  $("results").textContent = "";
-  $("query-error").textContent = "";
-  showTxn("idle");
-  $("sql").focus();
-}
-
-function isNumber(s) { return /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(s); }
-
-function renderResults(out) {
-  const box = $("results");
-  box.textContent = "";
-  for (const rs of out.results) {
-    const table = document.createElement("table");
-    const head = document.createElement("tr");
-    for (const c of rs.columns) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
-    const thead = document.createElement("thead"); thead.appendChild(head); table.appendChild(thead);
-    const body = document.createElement("tbody");
-    for (const row of rs.rows) {
-      const tr = document.createElement("tr");
-      for (const v of row) {
-        const td = document.createElement("td");
-        if (v === null) { td.textContent = "NULL"; td.className = "null"; } else { td.textContent = v; if (isNumber(v)) td.className = "num"; }
-        tr.appendChild(td);
-      }
-      body.appendChild(tr);
-    }
-    table.appendChild(body);
-    box.appendChild(table);
-    const meta = document.createElement("div");
-    meta.className = "meta";
-    meta.textContent = rs.truncated ? `${rs.row_count} rows (first ${rs.rows.length} shown)` : `${rs.row_count} row${rs.row_count === 1 ? "" : "s"}`;
-    box.appendChild(meta);
-  }
-  for (const n of out.affected) {
-    const meta = document.createElement("div");
-    meta.className = "meta";
-    meta.textContent = `${n} row${n === 1 ? "" : "s"} affected`;
-    box.appendChild(meta);
-  }
-  $("run-info").textContent = `${out.elapsed_ms.toFixed(1)} ms` +
-    (out.reconnected ? " · the server had closed the session; reconnected first" : "");
-}
-
-/// Idle / in transaction / failed transaction, with Commit and Rollback.
-function showTxn(txn) {
-  if (!txn) return;
-  const label = { idle: "Idle", open: "In transaction", failed: "Failed transaction" }[txn] || txn;
-  $("txn").textContent = label;
-  $("txn").className = `txn ${txn}`;
-  $("commit").disabled = txn !== "open";
-  $("rollback").disabled = txn === "idle";
-}
-
-async function run(given) {
-  const sql = typeof given === "string" ? given : $("sql").value;
-  if (!sql.trim()) return;
-  $("run").disabled = true;
-  $("cancel").hidden = false;
-  $("query-error").textContent = "";
-  $("query-error").className = "status";
-  const started = performance.now();
-  const tick = () => { $("run-info").textContent = `Running… ${((performance.now() - started) / 1000).toFixed(1)} s`; };
-  tick();
-  const timer = setInterval(tick, 100);
-  const r = await api("/api/query", { session: state.session, sql });
-  clearInterval(timer);
-  $("cancel").hidden = true;
-  $("run").disabled = false;
-  if (r.ok) { renderResults(r.data.output); showTxn(r.data.output.txn); }
-  else {
-    showTxn(r.data.txn);
-    $("run-info").textContent = "";
-    $("query-error").className = "status error";
-    $("query-error").appendChild(errorBox(r.data.error, "x"));
-  }
-}
-
-/// Cancel: the server sends a cancel request (PostgreSQL) or KILL QUERY
-/// (MySQL) to the same server; the session stays usable.
-async function cancelRun() {
-  $("run-info").textContent = "Cancelling…";
-  await api("/api/cancel", { session: state.session });
-}
-
-async function disconnect() {
-  if (state.session) await api("/api/disconnect", { session: state.session });
-  state.session = null;
-  $("connected-view").hidden = true;
-  $("dialog-view").hidden = false;
+  window.Workspace.addConnection(data);
 }
 
 // ---- wiring ------------------------------------------------------------
@@ -455,12 +366,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("dialog").addEventListener("submit", (e) => { e.preventDefault(); doConnect(); });
   $("signin-cancel").addEventListener("click", cancelSignin);
   $("new-connection").addEventListener("click", resetDialog);
-  $("run").addEventListener("click", () => run());
-  $("commit").addEventListener("click", () => run("commit"));
-  $("rollback").addEventListener("click", () => run("rollback"));
-  $("cancel").addEventListener("click", cancelRun);
-  $("sql").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
-  $("disconnect").addEventListener("click", disconnect);
   showFor();
   loadProfiles();
   loadSaved();

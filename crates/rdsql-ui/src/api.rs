@@ -29,6 +29,10 @@ pub fn router(state: State) -> axum::Router {
             get(|Path(file): Path<String>| async move { assets::get(&file) }),
         )
         .route(
+            "/assets/vendor/{file}",
+            get(|Path(file): Path<String>| async move { assets::get(&format!("vendor/{file}")) }),
+        )
+        .route(
             "/api/fields",
             get(|| async { Json(rdsql_connect::form::fields_json()) }),
         )
@@ -41,6 +45,14 @@ pub fn router(state: State) -> axum::Router {
         .route("/api/query", post(query))
         .route("/api/disconnect", post(disconnect))
         .route("/api/cancel", post(cancel))
+        .route("/api/catalog", post(catalog))
+        .route("/api/split", post(split))
+        .route("/api/history", post(history))
+        .route("/api/export", post(export_start))
+        .route("/api/export/{id}", get(export_download))
+        .route("/api/export/{id}/status", get(export_status))
+        .route("/api/workspace", get(workspace_get))
+        .route("/api/workspace/save", post(workspace_save))
         .route("/api/sso/signin", post(sso_signin))
         .route("/api/sso/signin/{job}", get(sso_status))
         .route("/api/sso/cancel", post(sso_cancel))
@@ -177,7 +189,7 @@ async fn test(Json(b): Json<FormBody>) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match sessions::open(spec, true).await {
+    match sessions::open(spec, true, None).await {
         Ok((opened, _)) => Json(json!({ "ok": true, "session": opened })).into_response(),
         Err(e) => open_error(e),
     }
@@ -191,7 +203,16 @@ async fn connect(
         Ok(s) => s,
         Err(r) => return r,
     };
-    match sessions::open(spec, false).await {
+    // History is kept per saved connection, else per user@host/db.
+    let key = text(&b.form, "saved")
+        .or_else(|| text(&b.form, "name"))
+        .map(str::to_string)
+        .unwrap_or_else(|| sessions::label(&spec));
+    let history = state
+        .data_dir
+        .as_deref()
+        .map(|d| crate::history::History::new(d, &key));
+    match sessions::open(spec, false, history).await {
         Ok((opened, Some(handle))) => {
             let id = crate::new_token()[..16].to_string();
             let full = match state.sessions.lock() {
@@ -211,7 +232,7 @@ async fn connect(
                     None,
                 );
             }
-            Json(json!({ "id": id, "session": opened })).into_response()
+            Json(json!({ "id": id, "session": opened, "key": key })).into_response()
         }
         Ok((_, None)) => failure(Failure::local("no session", vec![]), None),
         Err(e) => open_error(e),
@@ -224,6 +245,19 @@ struct QueryBody {
     sql: String,
 }
 
+fn no_session() -> Response {
+    failure(
+        Failure::local(
+            "no such session (it was closed)",
+            vec!["connect again".into()],
+        ),
+        None,
+    )
+}
+
+/// Runs statements; the results stream back as NDJSON lines (see
+/// [`sessions::StreamSink`]) at the pace the page reads them, so a paused
+/// grid holds the server back instead of filling memory.
 async fn query(
     axum::extract::State(state): axum::extract::State<State>,
     Json(b): Json<QueryBody>,
@@ -234,22 +268,296 @@ async fn query(
         .ok()
         .and_then(|m| m.get(&b.session).map(|h| h.client()));
     let Some(client) = client else {
+        return no_session();
+    };
+    let rx = match client.query(b.sql) {
+        Ok(rx) => rx,
+        Err(f) => return failure(f, None),
+    };
+    ndjson(chunks(rx))
+}
+
+/// Chunks from a session or export thread, as a body stream; dropping the
+/// stream (the browser went away) drops the receiver, which the producer
+/// sees at its next send.
+fn chunks(
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::convert::Infallible>> {
+    futures_util::stream::unfold(Some(rx), |rx| async move {
+        let rx = rx?;
+        let (rx, next) = tokio::task::spawn_blocking(move || {
+            let next = rx.recv().ok();
+            (rx, next)
+        })
+        .await
+        .ok()?;
+        next.map(|c| (Ok(c), Some(rx)))
+    })
+}
+
+fn ndjson(
+    body: impl futures_util::Stream<Item = Result<Vec<u8>, std::convert::Infallible>> + Send + 'static,
+) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/x-ndjson"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response()
+}
+
+fn session_of(
+    state: &State,
+    id: &str,
+) -> Option<(
+    ConnectionSpec,
+    std::sync::Arc<dyn rdsql_db::PasswordProvider>,
+    Option<crate::history::History>,
+)> {
+    state.sessions.lock().ok().and_then(|m| {
+        m.get(id).map(|h| {
+            let (spec, provider) = h.connection();
+            (spec, provider, h.history.clone())
+        })
+    })
+}
+
+async fn catalog(
+    axum::extract::State(state): axum::extract::State<State>,
+    Json(b): Json<SessionBody>,
+) -> Response {
+    let Some((spec, provider, _)) = session_of(&state, &b.session) else {
+        return no_session();
+    };
+    match crate::catalog::read(spec, provider).await {
+        Ok(v) => Json(v).into_response(),
+        Err(f) => failure(f, None),
+    }
+}
+
+#[derive(Deserialize)]
+struct SplitBody {
+    session: String,
+    sql: String,
+}
+
+/// Statement boundaries by the CLI's own splitter, as UTF-16 offsets
+/// (what the editor counts in), so "run the statement under the cursor"
+/// runs exactly what `rdsql query -f` would.
+async fn split(
+    axum::extract::State(state): axum::extract::State<State>,
+    Json(b): Json<SplitBody>,
+) -> Response {
+    let Some((spec, _, _)) = session_of(&state, &b.session) else {
+        return no_session();
+    };
+    Json(json!({ "statements": statement_ranges(&b.sql, spec.engine()) })).into_response()
+}
+
+fn statement_ranges(sql: &str, engine: rdsql_db::Engine) -> Vec<[usize; 2]> {
+    let base = sql.as_ptr() as usize;
+    let utf16 = |byte: usize| sql[..byte].encode_utf16().count();
+    rdsql_db::split::split_statements(sql, engine)
+        .into_iter()
+        .map(|stmt| {
+            let from = stmt.as_ptr() as usize - base;
+            [utf16(from), utf16(from + stmt.len())]
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct HistoryBody {
+    session: String,
+    #[serde(default)]
+    q: String,
+}
+
+async fn history(
+    axum::extract::State(state): axum::extract::State<State>,
+    Json(b): Json<HistoryBody>,
+) -> Response {
+    let Some((_, _, history)) = session_of(&state, &b.session) else {
+        return no_session();
+    };
+    let Some(h) = history else {
+        return Json(
+            json!({ "entries": [], "note": "no data directory: set HOME or RDSQL_DATA_DIR" }),
+        )
+        .into_response();
+    };
+    match tokio::task::spawn_blocking(move || h.search(&b.q, 500)).await {
+        Ok(Ok(entries)) => Json(json!({ "entries": entries })).into_response(),
+        Ok(Err(e)) => failure(
+            Failure::local(format!("cannot read the history: {e}"), vec![]),
+            None,
+        ),
+        Err(_) => failure(Failure::local("internal error", vec![]), None),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportBody {
+    session: String,
+    sql: String,
+    format: String,
+}
+
+/// Registers an export; the page then downloads `url` (a GET, so the
+/// browser streams it to disk) and polls its status.
+async fn export_start(
+    axum::extract::State(state): axum::extract::State<State>,
+    Json(b): Json<ExportBody>,
+) -> Response {
+    let Some(format) =
+        rdsql_output::Format::parse(&b.format).filter(|f| *f != rdsql_output::Format::Table)
+    else {
         return failure(
             Failure::local(
-                "no such session (it was closed)",
-                vec!["connect again".into()],
+                format!("cannot export as {:?}", b.format),
+                vec!["choose csv, tsv, json or ndjson".into()],
             ),
             None,
         );
     };
-    match client.query(b.sql).await {
-        Ok(out) => Json(json!({ "output": out })).into_response(),
-        // The page shows the transaction state after a failure too.
-        Err((f, txn)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "error": f, "field": "sql", "txn": txn })),
+    if b.sql.trim().is_empty() {
+        return failure(
+            Failure::local("nothing to export: the statement is empty", vec![]),
+            Some("sql"),
+        );
+    }
+    let Some((spec, provider, _)) = session_of(&state, &b.session) else {
+        return no_session();
+    };
+    let id = crate::new_token();
+    let job = std::sync::Arc::new(crate::export::Job {
+        spec,
+        provider,
+        sql: b.sql,
+        format,
+        created: std::time::Instant::now(),
+        claimed: Default::default(),
+        progress: std::sync::Mutex::new(crate::export::Progress {
+            state: "waiting",
+            ..Default::default()
+        }),
+    });
+    if let Ok(mut m) = state.exports.lock() {
+        // Finished and unclaimed ones go.
+        m.retain(|_, j| {
+            let p = j.progress();
+            p.state == "running"
+                || (p.state == "waiting" && j.created.elapsed() < crate::export::UNCLAIMED)
+                || j.created.elapsed() < std::time::Duration::from_secs(600)
+        });
+        if m.len() >= 64 {
+            return failure(
+                Failure::local(
+                    "too many exports are open",
+                    vec!["wait for one to finish".into()],
+                ),
+                None,
+            );
+        }
+        m.insert(id.clone(), job);
+    }
+    Json(json!({
+        "id": id,
+        "url": format!("/api/export/{id}"),
+        "file": format!("rdsql-export.{}", format.name()),
+    }))
+    .into_response()
+}
+
+async fn export_download(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(id): Path<String>,
+) -> Response {
+    let job = state.exports.lock().ok().and_then(|m| m.get(&id).cloned());
+    let Some(job) = job.filter(|j| j.created.elapsed() < crate::export::UNCLAIMED) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "no such export (it expired or was downloaded)\n",
         )
-            .into_response(),
+            .into_response();
+    };
+    // One download per export: a second GET would run the statement again.
+    if job.claimed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::GONE, "this export was downloaded already\n").into_response();
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    let format = job.format;
+    crate::export::start(job, tx);
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                format.media_type().to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"rdsql-export.{}\"", format.name()),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(chunks(rx)),
+    )
+        .into_response()
+}
+
+async fn export_status(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(id): Path<String>,
+) -> Response {
+    match state.exports.lock().ok().and_then(|m| m.get(&id).cloned()) {
+        Some(j) => Json(json!({ "export": j.progress() })).into_response(),
+        None => failure(Failure::local("no such export", vec![]), None),
+    }
+}
+
+fn no_data_dir() -> Response {
+    failure(
+        Failure::local(
+            "no data directory to keep the workspace in",
+            vec!["set HOME or RDSQL_DATA_DIR".into()],
+        ),
+        None,
+    )
+}
+
+async fn workspace_get(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    let Some(dir) = state.data_dir.clone() else {
+        return no_data_dir();
+    };
+    match tokio::task::spawn_blocking(move || crate::workspace::load(&dir)).await {
+        Ok(Ok(v)) => Json(json!({ "workspace": v })).into_response(),
+        Ok(Err(e)) => failure(
+            Failure::local(
+                format!("cannot read the workspace: {e}"),
+                vec!["move the file away to start with an empty workspace".into()],
+            ),
+            None,
+        ),
+        Err(_) => failure(Failure::local("internal error", vec![]), None),
+    }
+}
+
+async fn workspace_save(
+    axum::extract::State(state): axum::extract::State<State>,
+    Json(v): Json<Value>,
+) -> Response {
+    let Some(dir) = state.data_dir.clone() else {
+        return no_data_dir();
+    };
+    match tokio::task::spawn_blocking(move || crate::workspace::store(&dir, &v)).await {
+        Ok(Ok(())) => Json(json!({ "saved": true })).into_response(),
+        Ok(Err(e)) => failure(
+            Failure::local(format!("cannot save the workspace: {e}"), vec![]),
+            None,
+        ),
+        Err(_) => failure(Failure::local("internal error", vec![]), None),
     }
 }
 
@@ -431,5 +739,22 @@ async fn sso_roles(Json(q): Json<SsoQuery>) -> Response {
     match rdsql_aws::sso::portal::roles(&session, &tok, &account).await {
         Ok(r) => Json(json!({ "roles": r })).into_response(),
         Err(e) => failure(Failure::local(e.message, e.hints), Some("sso_role_name")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statement_ranges_count_utf16_units() {
+        let sql = "select 'é😀';\nselect 2;";
+        let r = super::statement_ranges(sql, rdsql_db::Engine::Postgres);
+        let units: Vec<u16> = sql.encode_utf16().collect();
+        let texts: Vec<String> = r
+            .iter()
+            .map(|[a, b]| String::from_utf16(&units[*a..*b]).unwrap())
+            .collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[0].starts_with("select 'é😀'"), "{texts:?}");
+        assert!(texts[1].starts_with("select 2"), "{texts:?}");
     }
 }

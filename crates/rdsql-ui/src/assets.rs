@@ -18,9 +18,32 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// The page, with a fresh style nonce in its policy and in a meta tag the
+/// editor reads.
+pub fn page() -> Response {
+    let Some(f) = ASSETS.get_file("index.html") else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let nonce = crate::new_token()[..32].to_string();
+    let html = String::from_utf8_lossy(f.contents()).replace("__STYLE_NONCE__", &nonce);
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::security::page_csp(&nonce),
+            ),
+        ],
+        html,
+    )
+        .into_response()
+}
+
 /// The embedded file at `path` ("" is the page).
 pub fn get(path: &str) -> Response {
-    let path = if path.is_empty() { "index.html" } else { path };
+    if path.is_empty() || path == "index.html" {
+        return page();
+    }
     match ASSETS.get_file(path) {
         Some(f) => (
             [(header::CONTENT_TYPE, content_type(path))],

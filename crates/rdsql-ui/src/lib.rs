@@ -12,10 +12,14 @@
 
 mod api;
 mod assets;
+mod catalog;
+mod export;
 mod form;
+mod history;
 pub mod security;
 mod sessions;
 mod signin;
+mod workspace;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -38,6 +42,10 @@ pub(crate) struct Inner {
     pub signins: Mutex<HashMap<String, Arc<signin::Job>>>,
     /// Whether SSO sign-in pages are opened with `$BROWSER`.
     pub open_browser: bool,
+    /// Where the workspace and history are kept (`<data dir>/ui`).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Exports waiting for their download, or running.
+    pub exports: Mutex<HashMap<String, Arc<export::Job>>>,
 }
 
 pub(crate) type State = Arc<Inner>;
@@ -91,6 +99,8 @@ pub async fn serve(
         sessions: Mutex::new(HashMap::new()),
         signins: Mutex::new(HashMap::new()),
         open_browser: options.open_browser,
+        data_dir: rdsql_config::paths::data_dir().map(|d| d.join("ui")),
+        exports: Mutex::new(HashMap::new()),
     });
     let app = api::router(state.clone());
     let result = axum::serve(listener, app)

@@ -21,6 +21,15 @@ use axum::response::{IntoResponse, Response};
 /// name ends in `_PORT`).
 pub const COOKIE: &str = "rdsql_ui";
 
+/// The page's policy: as [`CSP`], plus a nonce for the style elements the
+/// editor creates (CodeMirror injects its theme as `<style>`).
+pub fn page_csp(nonce: &str) -> String {
+    CSP.replace(
+        "style-src 'self'",
+        &format!("style-src 'self' 'nonce-{nonce}'"),
+    )
+}
+
 /// The Content-Security-Policy of every response.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -57,7 +66,10 @@ pub(crate) async fn guard(
 ) -> Response {
     let mut resp = check(&state, req, next).await;
     let h = resp.headers_mut();
-    h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    // The page itself carries its own, with a per-load style nonce.
+    if !h.contains_key("content-security-policy") {
+        h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    }
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert(
         "x-content-type-options",

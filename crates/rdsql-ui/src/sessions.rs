@@ -9,73 +9,149 @@ use rdsql_db::{ConnectionSpec, Engine, ResultSink};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
-/// Rows kept per result set in this first view (the streaming grid comes
-/// with the workspace); the rest are counted.
-pub const ROW_CAP: usize = 1000;
+/// One streamed chunk of a result: whole NDJSON lines (docs/ui.md,
+/// "Streaming results").
+pub type Chunk = Vec<u8>;
 
-/// One result set as the browser gets it.
-#[derive(Debug, Serialize)]
-pub struct ResultSet {
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<Option<String>>>,
-    /// All rows the server sent (more than `rows` when capped).
-    pub row_count: u64,
-    pub truncated: bool,
+/// How many chunks may wait for the browser before the session stops
+/// reading from the server: the server never holds a whole result.
+pub const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// A chunk is sent once it holds this much, or once this long passed.
+const CHUNK_BYTES: usize = 64 * 1024;
+const CHUNK_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
+/// The very first rows go out as soon as there are this many.
+const FIRST_ROWS: usize = 100;
+
+/// A [`ResultSink`] that turns results into NDJSON lines for the browser:
+/// `{"result":{"columns":[…]}}`, `{"types":[…]}`, `{"rows":[[…],…]}`,
+/// `{"end":{"rows":N}}`, `{"affected":N}`; the session adds `{"error":…}`
+/// and `{"done":…}`.
+pub struct StreamSink {
+    tx: std::sync::mpsc::SyncSender<Chunk>,
+    buf: Vec<u8>,
+    /// Rows waiting in `buf` (inside an open `{"rows":[` line).
+    pending: usize,
+    sent_rows: u64,
+    last_flush: std::time::Instant,
+    /// The browser went away: stop producing.
+    pub closed: bool,
+    /// Rows of this run, for history.
+    pub results: usize,
 }
 
-/// What a run of statements produced.
-#[derive(Debug, Serialize, Default)]
-pub struct Output {
-    pub results: Vec<ResultSet>,
-    /// Rows affected by statements without a result set.
-    pub affected: Vec<u64>,
-    pub elapsed_ms: f64,
-    /// The server had dropped the session; it was opened again first.
-    pub reconnected: bool,
-    /// The transaction state afterwards (followed from the statements).
-    pub txn: rdsql_db::txn::Txn,
-}
+impl StreamSink {
+    pub fn new(tx: std::sync::mpsc::SyncSender<Chunk>) -> Self {
+        StreamSink {
+            tx,
+            buf: Vec::with_capacity(CHUNK_BYTES + 4096),
+            pending: 0,
+            sent_rows: 0,
+            last_flush: std::time::Instant::now(),
+            closed: false,
+            results: 0,
+        }
+    }
 
-impl ResultSink for Output {
-    fn begin_result(&mut self, columns: &[String]) -> std::io::Result<()> {
-        self.results.push(ResultSet {
-            columns: columns.to_vec(),
-            rows: vec![],
-            row_count: 0,
-            truncated: false,
-        });
+    fn close_rows(&mut self) {
+        if self.pending > 0 {
+            self.buf.extend_from_slice(b"]}\n");
+            self.sent_rows += self.pending as u64;
+            self.pending = 0;
+        }
+    }
+
+    /// Sends what is buffered; blocks while the browser is behind (that is
+    /// the back-pressure that reaches the database server).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.close_rows();
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES + 4096));
+        self.last_flush = std::time::Instant::now();
+        self.tx.send(chunk).map_err(|_| {
+            self.closed = true;
+            std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the browser closed the result",
+            )
+        })
+    }
+
+    /// One JSON line.
+    pub fn line(&mut self, v: &serde_json::Value) -> std::io::Result<()> {
+        self.close_rows();
+        serde_json::to_writer(&mut self.buf, v).map_err(std::io::Error::other)?;
+        self.buf.push(b'\n');
         Ok(())
     }
-    fn row(&mut self, values: &[Option<&[u8]>]) -> std::io::Result<()> {
-        if let Some(r) = self.results.last_mut() {
-            r.row_count += 1;
-            if r.rows.len() < ROW_CAP {
-                r.rows.push(
-                    values
-                        .iter()
-                        .map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned()))
-                        .collect(),
-                );
-            } else {
-                r.truncated = true;
+}
+
+/// A value as the grid gets it: text, or `\x…` hex when not UTF-8 (as the
+/// JSON export writes it).
+fn write_value(buf: &mut Vec<u8>, v: Option<&[u8]>) {
+    match v {
+        None => buf.extend_from_slice(b"null"),
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(s) => {
+                let _ = serde_json::to_writer(&mut *buf, s);
             }
+            Err(_) => {
+                buf.extend_from_slice(b"\"\\\\x");
+                for x in b {
+                    buf.extend_from_slice(format!("{x:02x}").as_bytes());
+                }
+                buf.push(b'"');
+            }
+        },
+    }
+}
+
+impl ResultSink for StreamSink {
+    fn begin_result(&mut self, columns: &[String]) -> std::io::Result<()> {
+        self.results += 1;
+        self.sent_rows = 0;
+        self.line(&serde_json::json!({ "result": { "columns": columns } }))
+    }
+    fn column_types(&mut self, types: &[String]) -> std::io::Result<()> {
+        self.line(&serde_json::json!({ "types": types }))
+    }
+    fn row(&mut self, values: &[Option<&[u8]>]) -> std::io::Result<()> {
+        if self.pending == 0 {
+            self.buf.extend_from_slice(b"{\"rows\":[");
+        } else {
+            self.buf.push(b',');
+        }
+        self.buf.push(b'[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            write_value(&mut self.buf, *v);
+        }
+        self.buf.push(b']');
+        self.pending += 1;
+        let first = self.sent_rows == 0 && self.pending >= FIRST_ROWS;
+        if first
+            || self.buf.len() >= CHUNK_BYTES
+            || (self.pending % 64 == 0 && self.last_flush.elapsed() >= CHUNK_WAIT)
+        {
+            self.flush()?;
         }
         Ok(())
     }
-    fn end_result(&mut self, _: u64) -> std::io::Result<()> {
-        Ok(())
+    fn end_result(&mut self, rows: u64) -> std::io::Result<()> {
+        self.line(&serde_json::json!({ "end": { "rows": rows } }))?;
+        self.flush()
     }
     fn command_complete(&mut self, rows: u64) -> std::io::Result<()> {
-        self.affected.push(rows);
-        Ok(())
+        self.line(&serde_json::json!({ "affected": rows }))
     }
 }
 
-/// A failed run: the error and the transaction state it left.
-pub type QueryFailure = (Failure, rdsql_db::txn::Txn);
-
 enum Command {
-    Query(String, oneshot::Sender<Result<Output, QueryFailure>>),
+    Query(String, std::sync::mpsc::SyncSender<Chunk>),
     Close,
 }
 
@@ -84,6 +160,10 @@ pub struct SessionHandle {
     tx: mpsc::UnboundedSender<Command>,
     thread: Option<std::thread::JoinHandle<()>>,
     running: Running,
+    spec: ConnectionSpec,
+    provider: std::sync::Arc<dyn rdsql_db::PasswordProvider>,
+    /// Where this connection's statements are kept.
+    pub history: Option<crate::history::History>,
 }
 
 /// What it takes to cancel the statement running now, if one is.
@@ -147,7 +227,7 @@ fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
 }
 
-fn label(spec: &ConnectionSpec) -> String {
+pub fn label(spec: &ConnectionSpec) -> String {
     match spec {
         ConnectionSpec::Server(s) => format!(
             "{}@{}/{}",
@@ -159,16 +239,37 @@ fn label(spec: &ConnectionSpec) -> String {
     }
 }
 
+/// Sends a statement-level cancel for `running` and waits for it (at most
+/// 10 s): used by the Cancel button and when the browser abandons a result.
+async fn send_cancel(
+    canceller: &rdsql_db::engine::Canceller,
+    spec: &ConnectionSpec,
+    provider: &dyn rdsql_db::PasswordProvider,
+) {
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        canceller.cancel(spec, provider),
+    )
+    .await;
+    if !matches!(r, Ok(Ok(()))) {
+        tracing::warn!("the cancel request did not go through");
+    }
+}
+
 /// Opens `spec` on a session thread; with `probe`, runs `select 1` and
-/// closes it again (the dialog's Test button).
+/// closes it again (the dialog's Test button). Statements run are kept in
+/// `history` when given.
 pub async fn open(
     spec: ConnectionSpec,
     probe: bool,
+    history: Option<crate::history::History>,
 ) -> Result<(Opened, Option<SessionHandle>), OpenError> {
     let (ready_tx, ready_rx) = oneshot::channel();
     let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
     let running: Running = Default::default();
     let running_in = running.clone();
+    let spec_out = spec.clone();
+    let history_out = history.clone();
     let thread = std::thread::spawn(move || {
         let rt = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -200,13 +301,14 @@ pub async fn open(
             };
             let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
             if probe {
-                let mut out = Output::default();
-                if let Err(e) = conn.run("select 1", &mut out).await {
+                let (tx, _rx) = std::sync::mpsc::sync_channel(16);
+                if let Err(e) = conn.run("select 1", &mut StreamSink::new(tx)).await {
                     let _ = ready_tx.send(Err(OpenError::Other(Failure::query(e), None)));
                     conn.close().await;
                     return;
                 }
             }
+            conn.set_describe(true);
             let info = conn.session_info();
             let opened = Opened {
                 label: label(&spec),
@@ -215,7 +317,7 @@ pub async fn open(
                 server_version: info.server_version,
                 connect_ms,
             };
-            if ready_tx.send(Ok(opened)).is_err() || probe {
+            if ready_tx.send(Ok((opened, provider.clone()))).is_err() || probe {
                 conn.close().await;
                 return;
             }
@@ -223,9 +325,10 @@ pub async fn open(
             let mut txn = rdsql_db::txn::Txn::Idle;
             while let Some(cmd) = rx.recv().await {
                 match cmd {
-                    Command::Query(sql, reply) => {
+                    Command::Query(sql, tx) => {
                         let started = std::time::Instant::now();
-                        let mut out = Output::default();
+                        let mut sink = StreamSink::new(tx);
+                        let mut reconnected = false;
                         // A session left open for hours: when the server
                         // dropped it, reconnect first — a new physical
                         // connection, so a fresh IAM token — and say so.
@@ -233,15 +336,17 @@ pub async fn open(
                             match rdsql_db::Connection::connect(&spec, provider.as_ref()).await {
                                 Ok(c) => {
                                     conn = c;
-                                    out.reconnected = true;
+                                    conn.set_describe(true);
+                                    reconnected = true;
                                     // The server rolled back what was open.
                                     txn = rdsql_db::txn::Txn::Idle;
                                 }
                                 Err(e) => {
-                                    let _ = reply.send(Err((
-                                        Failure::connect(e, Some(provider.describe())),
-                                        rdsql_db::txn::Txn::Idle,
-                                    )));
+                                    let f = Failure::connect(e, Some(provider.describe()));
+                                    let _ = sink.line(&serde_json::json!({
+                                        "error": f, "txn": rdsql_db::txn::Txn::Idle,
+                                    }));
+                                    let _ = sink.flush();
                                     continue;
                                 }
                             }
@@ -251,29 +356,53 @@ pub async fn open(
                         } else {
                             rdsql_db::split::split_statements(&sql, engine)
                         };
-                        let mut failed = None;
+                        let canceller = (conn.canceller(), spec.clone(), provider.clone());
                         if let Ok(mut r) = running_in.lock() {
-                            *r = Some((conn.canceller(), spec.clone(), provider.clone()));
+                            *r = Some(canceller.clone());
                         }
+                        let mut failed = None;
                         for stmt in stmts {
-                            match conn.run_statement(stmt, &mut out).await {
+                            let one = std::time::Instant::now();
+                            let result = conn.run_statement(stmt, &mut sink).await;
+                            if let Some(h) = &history {
+                                h.record(stmt, result.is_ok(), one.elapsed());
+                            }
+                            match result {
                                 Ok(()) => txn = txn.after(stmt, engine, true),
                                 Err(e) => {
                                     txn = txn.after(stmt, engine, false);
-                                    failed = Some(Failure::query(e));
+                                    if sink.closed {
+                                        // The browser let go of the result:
+                                        // stop the server producing it
+                                        // before the next statement runs.
+                                        send_cancel(
+                                            &canceller.0,
+                                            &canceller.1,
+                                            canceller.2.as_ref(),
+                                        )
+                                        .await;
+                                    } else {
+                                        failed = Some(Failure::query(e));
+                                    }
                                     break;
                                 }
                             }
                         }
-                        out.txn = txn;
                         if let Ok(mut r) = running_in.lock() {
                             *r = None;
                         }
-                        out.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-                        let _ = reply.send(match failed {
-                            Some(f) => Err((f, txn)),
-                            None => Ok(out),
-                        });
+                        if sink.closed {
+                            continue;
+                        }
+                        if let Some(f) = failed {
+                            let _ = sink.line(&serde_json::json!({ "error": f, "txn": txn }));
+                        }
+                        let _ = sink.line(&serde_json::json!({ "done": {
+                            "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
+                            "reconnected": reconnected,
+                            "txn": txn,
+                        }}));
+                        let _ = sink.flush();
                     }
                     Command::Close => break,
                 }
@@ -281,7 +410,7 @@ pub async fn open(
             conn.close().await;
         });
     });
-    let opened = ready_rx.await.unwrap_or_else(|_| {
+    let (opened, provider) = ready_rx.await.unwrap_or_else(|_| {
         Err(OpenError::Other(
             Failure::local("the session ended before it opened", vec![]),
             None,
@@ -291,6 +420,9 @@ pub async fn open(
         tx,
         thread: Some(thread),
         running,
+        spec: spec_out,
+        provider,
+        history: history_out,
     });
     Ok((opened, handle))
 }
@@ -303,6 +435,17 @@ impl SessionHandle {
     /// A client for this session (held without holding the session map).
     pub fn client(&self) -> SessionClient {
         SessionClient(self.tx.clone())
+    }
+
+    /// What it takes to open another connection like this one (export
+    /// runs on a connection of its own).
+    pub fn connection(
+        &self,
+    ) -> (
+        ConnectionSpec,
+        std::sync::Arc<dyn rdsql_db::PasswordProvider>,
+    ) {
+        (self.spec.clone(), self.provider.clone())
     }
 
     /// Asks the server to cancel the running statement (PostgreSQL cancel
@@ -318,16 +461,7 @@ impl SessionHandle {
                 .enable_all()
                 .build()
             {
-                let r = rt.block_on(async {
-                    tokio::time::timeout(
-                        std::time::Duration::from_secs(10),
-                        canceller.cancel(&spec, provider.as_ref()),
-                    )
-                    .await
-                });
-                if !matches!(r, Ok(Ok(()))) {
-                    tracing::warn!("the cancel request did not go through");
-                }
+                rt.block_on(send_cancel(&canceller, &spec, provider.as_ref()));
             }
         });
         true
@@ -335,15 +469,15 @@ impl SessionHandle {
 }
 
 impl SessionClient {
-    /// Runs `sql` (one or more statements) on the session.
-    pub async fn query(&self, sql: String) -> Result<Output, QueryFailure> {
-        let (reply, rx) = oneshot::channel();
-        let idle = rdsql_db::txn::Txn::Idle;
+    /// Runs `sql` (one or more statements) on the session; the results
+    /// arrive on the returned receiver as NDJSON chunks, at the pace the
+    /// browser reads them.
+    pub fn query(&self, sql: String) -> Result<std::sync::mpsc::Receiver<Chunk>, Failure> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
         self.0
-            .send(Command::Query(sql, reply))
-            .map_err(|_| (Failure::local("the session is closed", vec![]), idle))?;
-        rx.await
-            .unwrap_or_else(|_| Err((Failure::local("the session ended", vec![]), idle)))
+            .send(Command::Query(sql, tx))
+            .map_err(|_| Failure::local("the session is closed", vec![]))?;
+        Ok(rx)
     }
 }
 

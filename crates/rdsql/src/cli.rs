@@ -1,6 +1,6 @@
 //! The command-line surface (clap types only; resolution lives elsewhere).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use rdsql_db::options::FIELDS;
 use std::path::PathBuf;
 
@@ -232,20 +232,7 @@ pub struct TokenArgs {
     pub sso_role_name: Option<String>,
 }
 
-/// Output formats of result sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Aligned columns, like psql.
-    Table,
-    /// RFC 4180, header row, NULL as an empty field (as `psql --csv`).
-    Csv,
-    /// Tab-separated, header row, `\t \n \r \\` escaped, NULL as `\N`.
-    Tsv,
-    /// One JSON array of objects per result set.
-    Json,
-    /// One JSON object per row and line.
-    Ndjson,
-}
+pub use rdsql_output::Format;
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {

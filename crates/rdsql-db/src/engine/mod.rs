@@ -284,3 +284,14 @@ pub(crate) fn find_io<'a>(
     }
     None
 }
+
+impl Connection {
+    /// Makes results report column types where that costs a round trip
+    /// (PostgreSQL describes each query first); the UI wants them, the CLI
+    /// does not pay for them.
+    pub fn set_describe(&mut self, on: bool) {
+        if let Connection::Postgres(c) = self {
+            c.set_describe(on);
+        }
+    }
+}

@@ -135,7 +135,9 @@ impl MyConnection {
                 continue;
             }
             let names: Vec<String> = cols.iter().map(|c| c.name_str().into_owned()).collect();
+            let types: Vec<String> = cols.iter().map(type_name).collect();
             sink.begin_result(&names)?;
+            sink.column_types(&types)?;
             let mut n = 0u64;
             let mut owned: Vec<Option<Vec<u8>>> = Vec::new();
             while let Some(row) = result.next().await.map_err(query_error)? {
@@ -281,5 +283,59 @@ fn query_error(e: mysql_async::Error) -> QueryError {
             hint: None,
         },
         other => QueryError::ConnectionLost(other.to_string()),
+    }
+}
+
+/// A column's type as MySQL names it in `SHOW COLUMNS` (without length).
+fn type_name(c: &mysql_async::Column) -> String {
+    use mysql_async::consts::{ColumnFlags, ColumnType as T};
+    let unsigned = c.flags().contains(ColumnFlags::UNSIGNED_FLAG);
+    let binary = c.character_set() == 63;
+    let base = match c.column_type() {
+        T::MYSQL_TYPE_TINY => "tinyint",
+        T::MYSQL_TYPE_SHORT => "smallint",
+        T::MYSQL_TYPE_INT24 => "mediumint",
+        T::MYSQL_TYPE_LONG => "int",
+        T::MYSQL_TYPE_LONGLONG => "bigint",
+        T::MYSQL_TYPE_DECIMAL | T::MYSQL_TYPE_NEWDECIMAL => "decimal",
+        T::MYSQL_TYPE_FLOAT => "float",
+        T::MYSQL_TYPE_DOUBLE => "double",
+        T::MYSQL_TYPE_BIT => "bit",
+        T::MYSQL_TYPE_YEAR => "year",
+        T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => "date",
+        T::MYSQL_TYPE_TIME | T::MYSQL_TYPE_TIME2 => "time",
+        T::MYSQL_TYPE_DATETIME | T::MYSQL_TYPE_DATETIME2 => "datetime",
+        T::MYSQL_TYPE_TIMESTAMP | T::MYSQL_TYPE_TIMESTAMP2 => "timestamp",
+        T::MYSQL_TYPE_JSON => "json",
+        T::MYSQL_TYPE_ENUM => "enum",
+        T::MYSQL_TYPE_SET => "set",
+        T::MYSQL_TYPE_GEOMETRY => "geometry",
+        T::MYSQL_TYPE_NULL => "null",
+        T::MYSQL_TYPE_VARCHAR | T::MYSQL_TYPE_VAR_STRING if binary => "varbinary",
+        T::MYSQL_TYPE_STRING if binary => "binary",
+        T::MYSQL_TYPE_VARCHAR | T::MYSQL_TYPE_VAR_STRING => "varchar",
+        T::MYSQL_TYPE_STRING => "char",
+        T::MYSQL_TYPE_TINY_BLOB
+        | T::MYSQL_TYPE_MEDIUM_BLOB
+        | T::MYSQL_TYPE_LONG_BLOB
+        | T::MYSQL_TYPE_BLOB
+            if binary =>
+        {
+            "blob"
+        }
+        T::MYSQL_TYPE_TINY_BLOB
+        | T::MYSQL_TYPE_MEDIUM_BLOB
+        | T::MYSQL_TYPE_LONG_BLOB
+        | T::MYSQL_TYPE_BLOB => "text",
+        _ => "unknown",
+    };
+    let numeric = matches!(
+        base,
+        "tinyint" | "smallint" | "mediumint" | "int" | "bigint" | "decimal" | "float" | "double"
+    );
+    if unsigned && numeric {
+        format!("{base} unsigned")
+    } else {
+        base.to_string()
     }
 }

@@ -17,6 +17,8 @@ pub struct PgConnection {
     task: tokio::task::JoinHandle<()>,
     server_version: Option<String>,
     tls_requested: bool,
+    /// Describe result columns before running (one more round trip).
+    describe: bool,
 }
 
 impl PgConnection {
@@ -104,11 +106,43 @@ impl PgConnection {
             task,
             server_version,
             tls_requested: spec.sslmode != SslMode::Disable,
+            describe: false,
         })
+    }
+
+    /// Whether [`Self::run`] reports column types: the simple protocol
+    /// does not carry them, so a query is described first (docs/ui.md).
+    pub fn set_describe(&mut self, on: bool) {
+        self.describe = on;
+    }
+
+    /// Column type names of a query, by preparing it; only for statements
+    /// that return rows (a failed prepare inside a transaction block would
+    /// abort it, and these would fail the same way when run).
+    async fn describe(&self, sql: &str) -> Option<Vec<String>> {
+        let first = crate::txn::leading_words(sql, crate::Engine::Postgres, 1);
+        if !matches!(
+            first.first().map(String::as_str),
+            Some("select" | "with" | "table" | "values")
+        ) {
+            return None;
+        }
+        let stmt = self.client.prepare(sql).await.ok()?;
+        Some(
+            stmt.columns()
+                .iter()
+                .map(|c| c.type_().name().to_string())
+                .collect(),
+        )
     }
 
     /// Runs one statement (or a `;`-separated batch the server splits).
     pub async fn run(&mut self, sql: &str, sink: &mut dyn ResultSink) -> Result<(), QueryError> {
+        let types = if self.describe {
+            self.describe(sql).await
+        } else {
+            None
+        };
         let stream = self
             .client
             .simple_query_raw(sql)
@@ -122,6 +156,9 @@ impl PgConnection {
                 SimpleQueryMessage::RowDescription(cols) => {
                     let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
                     sink.begin_result(&names)?;
+                    if let Some(t) = types.as_ref().filter(|t| t.len() == names.len()) {
+                        sink.column_types(t)?;
+                    }
                     in_result = true;
                     rows = 0;
                 }

@@ -50,7 +50,15 @@ impl SqliteConnection {
                 .into_iter()
                 .map(str::to_string)
                 .collect();
+            // Declared types, as the table's DDL spells them ("" for an
+            // expression).
+            let types: Vec<String> = stmt
+                .columns()
+                .iter()
+                .map(|c| c.decl_type().unwrap_or("").to_lowercase())
+                .collect();
             sink.begin_result(&names)?;
+            sink.column_types(&types)?;
             let mut rows = stmt.raw_query();
             let mut n = 0u64;
             let mut text: Vec<Option<Vec<u8>>> = vec![None; ncols];

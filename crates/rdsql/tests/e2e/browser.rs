@@ -173,30 +173,98 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Errors the page met (app.js collects them).
+pub async fn page_errors(c: &Client) -> serde_json::Value {
+    c.execute("return window.pageErrors || []", vec![])
+        .await
+        .unwrap_or_default()
+}
+
+/// Types `sql` into the editor (CodeMirror), replacing what it held, as a
+/// user does: click, select all, type.
+pub async fn type_sql(c: &Client, sql: &str) {
+    let ed = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#editor .cm-content"))
+        .await
+        .expect("the SQL editor");
+    ed.click().await.unwrap();
+    ed.send_keys("\u{E009}a\u{E009}").await.unwrap(); // Ctrl-A (Ctrl pressed, released)
+    ed.send_keys("\u{E017}").await.unwrap(); // Delete
+    ed.send_keys(sql).await.unwrap();
+    // Close a completion popup that typing may have opened.
+    ed.send_keys("\u{E00C}").await.unwrap(); // Escape
+}
+
+/// Presses Ctrl-Enter (run the statement under the cursor) in the editor.
+pub async fn ctrl_enter(c: &Client) {
+    let ed = c.find(Locator::Css("#editor .cm-content")).await.unwrap();
+    ed.send_keys("\u{E009}\u{E007}\u{E009}").await.unwrap();
+}
+
+/// The XPath of a grid cell showing exactly `text`.
+pub fn cell(text: &str) -> String {
+    format!("//div[@id='results']//div[contains(@class,'cell') and normalize-space()='{text}']")
+}
+
+pub async fn wait_cell(c: &Client, text: &str, secs: u64) {
+    if let Err(e) = c
+        .wait()
+        .at_most(Duration::from_secs(secs))
+        .for_element(Locator::XPath(&cell(text)))
+        .await
+    {
+        fail(c, &format!("no cell {text:?} in the results: {e}")).await;
+    }
+}
+
+/// Panics with `what`, the page's errors, and a screenshot in the temp dir.
+pub async fn fail(c: &Client, what: &str) -> ! {
+    let shot = std::env::temp_dir().join("rdsql-failure.png");
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(&shot, png);
+    }
+    panic!(
+        "{what}; page errors: {}; screenshot: {}",
+        page_errors(c).await,
+        shot.display()
+    );
+}
+
 /// Connects with the filled dialog and proves it with `select current_user`.
 async fn connect_and_check(c: &Client, user: &str, shot: &str) {
     screenshot(c, shot).await;
     click_button(c, "Connect").await;
-    c.wait()
+    if let Err(e) = c
+        .wait()
         .at_most(Duration::from_secs(60))
         .for_element(Locator::XPath(
             "//section[@id='connected-view' and not(@hidden)]",
         ))
         .await
-        .expect("the connected view");
-    fill(c, "SQL editor", "select current_user").await;
+    {
+        panic!(
+            "the connected view: {e}; page errors: {}",
+            page_errors(c).await
+        );
+    }
+    type_sql(c, "select current_user").await;
     click_button(c, "Run").await;
-    c.wait()
+    if let Err(e) = c
+        .wait()
         .at_most(Duration::from_secs(30))
         .for_element(Locator::XPath(&format!(
-            "//td[starts-with(normalize-space(), '{user}')]"
+            "//div[@id='results']//div[contains(@class,'cell') and starts-with(normalize-space(), '{user}')]"
         )))
         .await
-        .unwrap_or_else(|e| panic!("{user} not in the results table: {e}"));
+    {
+        fail(c, &format!("{user} not in the results grid: {e}")).await;
+    }
     if shot == "dialog-password" {
         screenshot(c, "connected").await;
         // Cancel: a long statement stops within 2 s and the session goes on.
-        fill(c, "SQL editor", "select pg_sleep(30)").await;
+        type_sql(c, "select pg_sleep(30)").await;
         click_button(c, "Run").await;
         tokio::time::sleep(Duration::from_millis(800)).await;
         let started = std::time::Instant::now();
@@ -210,13 +278,9 @@ async fn connect_and_check(c: &Client, user: &str, shot: &str) {
             "{:?}",
             started.elapsed()
         );
-        fill(c, "SQL editor", "select 'after' || 'cancel' as s").await;
+        type_sql(c, "select 'after' || 'cancel' as s").await;
         click_button(c, "Run").await;
-        c.wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath("//td[normalize-space()='aftercancel']"))
-            .await
-            .expect("the session stays usable after a cancel");
+        wait_cell(c, "aftercancel", 10).await;
     }
     click_button(c, "Disconnect").await;
 }

@@ -2,7 +2,7 @@
 //! line). Values are strings in the server's text form, NULL is `null`;
 //! bytes that are not UTF-8 become `"\x…"` hex, as PostgreSQL prints bytea.
 
-use super::Status;
+use crate::Status;
 use rdsql_db::ResultSink;
 use std::io::{self, Write};
 

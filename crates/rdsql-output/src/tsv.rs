@@ -1,7 +1,7 @@
 //! Tab-separated values in PostgreSQL COPY text form: `\\ \t \n \r`
 //! escaped, NULL as `\N`, so every value round-trips.
 
-use super::Status;
+use crate::Status;
 use rdsql_db::ResultSink;
 use std::io::{self, Write};
 

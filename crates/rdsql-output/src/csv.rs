@@ -1,6 +1,6 @@
 //! CSV exactly as `psql --csv` prints it.
 
-use super::Status;
+use crate::Status;
 use rdsql_db::ResultSink;
 use std::io::{self, Write};
 

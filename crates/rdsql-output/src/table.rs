@@ -2,7 +2,7 @@
 //! buffered to size the columns; the rest stream with those widths. In the
 //! shell, rows are fitted to the terminal and `\x` prints one block per row.
 
-use super::{Status, affected_text};
+use crate::{Status, affected_text};
 use rdsql_db::ResultSink;
 use std::io::{self, Write};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
