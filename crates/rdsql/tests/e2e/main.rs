@@ -14,3 +14,4 @@ mod sqlite;
 mod sso;
 mod tls;
 mod ui;
+mod workspace;

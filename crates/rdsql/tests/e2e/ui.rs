@@ -24,6 +24,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (chunk framing removed).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -163,8 +165,12 @@ impl Ui {
         s.write_all(req.as_bytes()).unwrap();
         let mut all = Vec::new();
         s.read_to_end(&mut all).unwrap();
-        let all = String::from_utf8_lossy(&all).into_owned();
-        let (head, body) = all.split_once("\r\n\r\n").unwrap_or((&all, ""));
+        let split = all
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(all.len());
+        let head = String::from_utf8_lossy(&all[..split]).into_owned();
+        let raw_body = all.get(split + 4..).unwrap_or_default();
         let mut lines = head.lines();
         let status = lines
             .next()
@@ -175,20 +181,20 @@ impl Ui {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
-        // Bodies here are small and not chunked for JSON; strip chunk
-        // framing if any.
-        let body = if head
+        let bytes = if head
             .to_ascii_lowercase()
             .contains("transfer-encoding: chunked")
         {
-            dechunk(body)
+            dechunk(raw_body)
         } else {
-            body.to_string()
+            raw_body.to_vec()
         };
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Resp {
             status,
             headers,
             body,
+            bytes,
         }
     }
 
@@ -212,6 +218,11 @@ impl Ui {
             ],
             &body.to_string(),
         )
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Connects the dialog's form; the session's id.
@@ -260,29 +271,31 @@ impl Drop for Ui {
     }
 }
 
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
     let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
+    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&rest[..eol]).into_owned();
         let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        let tail = &rest[eol + 2..];
         if n == 0 || tail.len() < n {
             break;
         }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
+        out.extend_from_slice(&tail[..n]);
+        rest = tail[n..].strip_prefix(b"\r\n").unwrap_or(&tail[n..]);
     }
     out
 }
 
 /// The dialog's form for the PostgreSQL test user with its password.
-fn pg_password_form() -> Value {
+pub fn pg_password_form() -> Value {
     let mut form = pg_form("rdsql_scram");
     form["auth"] = json!("password");
     form["password"] = json!(PASSWORD);
     form
 }
 
-fn pg_form(user: &str) -> Value {
+pub fn pg_form(user: &str) -> Value {
     json!({
         "engine": "postgres", "host": "127.0.0.1", "port": postgres().port.to_string(),
         "user": user, "dbname": "rdsql", "sslrootcert": ca(), "sslmode": "verify-full",
