@@ -70,6 +70,7 @@ class Grid {
     this.body.addEventListener("mousedown", (e) => this.down(e));
     this.body.addEventListener("dblclick", (e) => this.dbl(e));
     this.buildHead();
+    this.autosize();
     this.schedule();
   }
 
@@ -106,8 +107,23 @@ class Grid {
     this.numeric = rs.columns.map((_, i) => isNumericType(rs.types && rs.types[i]));
   }
 
+  /// Column widths from the header and the first rows, once there are some.
+  autosize() {
+    const rows = this.rs.rows;
+    if (this.sized || !rows.length) return;
+    this.sized = true;
+    const sample = rows.slice(0, 200);
+    this.widths = this.rs.columns.map((c, i) => {
+      let len = Math.max(c.length, ((this.rs.types && this.rs.types[i]) || "").length);
+      for (const r of sample) if (r[i] !== null) len = Math.max(len, Math.min(r[i].length, 60));
+      return Math.round(Math.min(480, Math.max(64, len * 8 + 22)));
+    });
+    this.buildHead();
+  }
+
   /// New rows or types arrived.
   update() {
+    this.autosize();
     if (this.rs.types && this.headTypes !== this.rs.types) { this.headTypes = this.rs.types; this.buildHead(); }
     if (this.sort || this.filter) this.recompute();
     this.schedule();
@@ -146,7 +162,7 @@ class Grid {
     const row = this.rowAt(i);
     const idx = this.indexAt(i);
     const tr = document.createElement("div");
-    tr.className = "row";
+    tr.className = "grow";
     tr.dataset.row = i;
     const num = document.createElement("div");
     num.className = "cell rownum";
@@ -173,6 +189,18 @@ class Grid {
     return tr;
   }
 
+  /// Marks the selected cells in place (re-rendering would replace the
+  /// cell under the pointer between the two clicks of a double-click).
+  paintSelection() {
+    for (const tr of this.body.children) {
+      const r = Number(tr.dataset.row);
+      for (const td of tr.children) {
+        if (td.dataset.col === undefined) continue;
+        td.classList.toggle("selected", this.inSel(r, Number(td.dataset.col)));
+      }
+    }
+  }
+
   inSel(r, c) {
     const s = this.sel;
     if (!s) return false;
@@ -181,7 +209,7 @@ class Grid {
 
   cellOf(e) {
     const td = e.target.closest(".cell");
-    const tr = e.target.closest(".row");
+    const tr = e.target.closest(".grow");
     if (!td || !tr) return null;
     const r = Number(tr.dataset.row);
     if (td.classList.contains("rownum")) return { r, c: -1 };
@@ -200,7 +228,7 @@ class Grid {
       this.sel = { r0: at.r, c0: at.c, r1: at.r, c1: at.c };
     }
     this.el.focus();
-    this.schedule();
+    this.paintSelection();
     if (this.opts.onSelect) this.opts.onSelect();
   }
 

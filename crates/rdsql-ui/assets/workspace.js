@@ -221,6 +221,7 @@ function selectTab(tab) {
   renderEditorTabs();
   const sqlTab = tab.kind === "sql";
   $("editor-pane").hidden = !sqlTab;
+  for (const id of ["run", "run-script", "format"]) $(id).hidden = !sqlTab;
   $("table-bar").hidden = sqlTab;
   if (sqlTab) {
     if (!WS.view) WS.view = new CM.EditorView({ state: tab.state, parent: $("editor") });
@@ -393,8 +394,9 @@ async function handle(conn, tab, run, ev) {
     // for (the query is never run again).
     while (rs.pending.length) {
       run.paused = true;
+      const resumed = new Promise((resolve) => { run.resume = resolve; });
       renderMeta(tab);
-      await new Promise((resolve) => { run.resume = resolve; });
+      await resumed;
       run.paused = false;
       if (run.closed) return;
       const take = rs.pending.splice(0, run.cap - rs.rows.length);
@@ -755,6 +757,7 @@ function editCell(tab, rs, idx, col, cell) {
   cell.textContent = "";
   cell.appendChild(input);
   input.focus();
+  input.select();
   let done = false;
   const commit = (value) => {
     if (done) return;
@@ -920,6 +923,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("export-as").addEventListener("change", (e) => { if (e.target.value) exportAs(e.target.value); e.target.value = ""; });
   $("tree-filter").addEventListener("input", renderTree);
+  $("tree-filter").addEventListener("change", renderTree);
   $("tree-refresh").addEventListener("click", () => loadCatalog(WS.current));
   $("side-tab-schema").addEventListener("click", () => showSide("schema"));
   $("side-tab-history").addEventListener("click", () => showSide("history"));

@@ -446,10 +446,10 @@ async fn export_start(
     });
     if let Ok(mut m) = state.exports.lock() {
         // Finished and unclaimed ones go.
+        // Running ones and recent ones (the page still asks for their
+        // status) stay; the rest go.
         m.retain(|_, j| {
-            let p = j.progress();
-            p.state == "running"
-                || (p.state == "waiting" && j.created.elapsed() < crate::export::UNCLAIMED)
+            j.progress().state == "running"
                 || j.created.elapsed() < std::time::Duration::from_secs(600)
         });
         if m.len() >= 64 {

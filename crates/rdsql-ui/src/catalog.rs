@@ -146,7 +146,6 @@ async fn read_on(spec: &ConnectionSpec, provider: &dyn PasswordProvider) -> Resu
     let fks = run(q.fks).await?;
     let indexes = run(q.indexes).await?;
     let functions = run(q.functions).await?;
-    drop(run);
     conn.close().await;
 
     let s = |r: &Vec<Option<String>>, i: usize| r.get(i).cloned().flatten().unwrap_or_default();

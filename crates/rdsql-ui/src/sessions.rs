@@ -135,7 +135,7 @@ impl ResultSink for StreamSink {
         let first = self.sent_rows == 0 && self.pending >= FIRST_ROWS;
         if first
             || self.buf.len() >= CHUNK_BYTES
-            || (self.pending % 64 == 0 && self.last_flush.elapsed() >= CHUNK_WAIT)
+            || (self.pending.is_multiple_of(64) && self.last_flush.elapsed() >= CHUNK_WAIT)
         {
             self.flush()?;
         }

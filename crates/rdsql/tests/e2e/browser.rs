@@ -17,10 +17,19 @@ use std::time::Duration;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
     _profile: tempfile::TempDir,
+}
+
+impl Driver {
+    /// Where the browser saves downloads.
+    pub fn downloads(&self) -> std::path::PathBuf {
+        let d = self._profile.path().join("downloads");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
 }
 
 impl Drop for Driver {
@@ -31,7 +40,7 @@ impl Drop for Driver {
 }
 
 /// chromedriver, or None (with the reason printed) when it is missing.
-fn driver() -> Option<Driver> {
+pub fn driver() -> Option<Driver> {
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
         .filter(|p| !std::path::Path::new(p).exists())
@@ -72,7 +81,7 @@ fn driver() -> Option<Driver> {
     })
 }
 
-async fn browser(d: &Driver) -> Client {
+pub async fn browser(d: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -84,6 +93,10 @@ async fn browser(d: &Driver) -> Client {
                 "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
                 format!("--user-data-dir={}", d._profile.path().display()),
             ],
+            "prefs": {
+                "download.default_directory": d.downloads().display().to_string(),
+                "download.prompt_for_download": false,
+            },
         }),
     );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -94,7 +107,7 @@ async fn browser(d: &Driver) -> Client {
 }
 
 /// The control a visible label names (through its `for`).
-async fn by_label(c: &Client, label: &str) -> fantoccini::elements::Element {
+pub async fn by_label(c: &Client, label: &str) -> fantoccini::elements::Element {
     let l = c
         .wait()
         .at_most(Duration::from_secs(10))
@@ -107,13 +120,13 @@ async fn by_label(c: &Client, label: &str) -> fantoccini::elements::Element {
     c.find(Locator::Id(&id)).await.unwrap()
 }
 
-async fn fill(c: &Client, label: &str, value: &str) {
+pub async fn fill(c: &Client, label: &str, value: &str) {
     let e = by_label(c, label).await;
     e.clear().await.unwrap();
     e.send_keys(value).await.unwrap();
 }
 
-async fn choose(c: &Client, label: &str, option: &str) {
+pub async fn choose(c: &Client, label: &str, option: &str) {
     by_label(c, label)
         .await
         .select_by_label(option)
@@ -121,7 +134,7 @@ async fn choose(c: &Client, label: &str, option: &str) {
         .unwrap_or_else(|e| panic!("{label}: {option}: {e}"));
 }
 
-async fn click_button(c: &Client, text: &str) {
+pub async fn click_button(c: &Client, text: &str) {
     c.find(Locator::XPath(&format!(
         "//button[normalize-space()='{text}' and not(ancestor::*[@hidden])]"
     )))
@@ -147,7 +160,7 @@ async fn open_advanced(c: &Client) {
         .unwrap();
 }
 
-async fn text_appears(c: &Client, text: &str, secs: u64) -> bool {
+pub async fn text_appears(c: &Client, text: &str, secs: u64) -> bool {
     for _ in 0..secs * 5 {
         if let Ok(src) = c.source().await
             && src.contains(text)
@@ -159,7 +172,7 @@ async fn text_appears(c: &Client, text: &str, secs: u64) -> bool {
     false
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     let dir = if std::env::var_os("RDSQL_UPDATE_SCREENSHOTS").is_some() {
         std::path::PathBuf::from(concat!(
@@ -285,7 +298,7 @@ async fn connect_and_check(c: &Client, user: &str, shot: &str) {
     click_button(c, "Disconnect").await;
 }
 
-fn run<F: std::future::Future<Output = ()>>(f: F) {
+pub fn run<F: std::future::Future<Output = ()>>(f: F) {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -293,7 +306,7 @@ fn run<F: std::future::Future<Output = ()>>(f: F) {
         .block_on(f)
 }
 
-async fn common(c: &Client, ui: &Ui, engine: &str, port: u16, host: &str, user: &str) {
+pub async fn common(c: &Client, ui: &Ui, engine: &str, port: u16, host: &str, user: &str) {
     c.goto(&ui.url).await.unwrap();
     assert!(
         c.current_url().await.unwrap().as_str().ends_with('/'),

@@ -2,6 +2,7 @@
 //! MariaDB servers started by `rdsql-testkit` (one of each per run).
 
 mod browser;
+mod browser_workspace;
 mod conn;
 mod harness;
 mod iam;
