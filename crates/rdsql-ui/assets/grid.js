@@ -139,6 +139,9 @@ class Grid {
   indexAt(i) { return this.view ? this.view[i] : i; }
 
   render() {
+    // An open cell editor is not torn down under the user's hands; the
+    // grid redraws when it closes.
+    if (this.editing) return;
     const n = this.count();
     this.el.setAttribute("aria-rowcount", String(n));
     this.spacer.style.height = `${n * ROW_H}px`;
@@ -166,7 +169,7 @@ class Grid {
     tr.dataset.row = i;
     const num = document.createElement("div");
     num.className = "cell rownum";
-    num.textContent = String(idx + 1);
+    num.textContent = String(i + 1);
     tr.appendChild(num);
     const ed = this.edits;
     if (ed && ed.deleted.has(idx)) tr.classList.add("deleted");
@@ -178,7 +181,7 @@ class Grid {
       td.dataset.col = c;
       const key = `${idx}:${c}`;
       const v = ed && ed.cells.has(key) ? ed.cells.get(key) : row[c];
-      if (v === null) { td.textContent = "NULL"; td.classList.add("null"); } else {
+      if (ed && idx >= ed.firstNew && !ed.cells.has(key)) { td.textContent = "DEFAULT"; td.classList.add("null"); } else if (v === null) { td.textContent = "NULL"; td.classList.add("null"); } else {
         td.textContent = v.length > 500 ? v.slice(0, 500) + "…" : v;
         if (this.numeric[c] || (!this.rs.types && looksNumeric(v))) td.classList.add("num");
       }

@@ -412,7 +412,11 @@ async function handle(conn, tab, run, ev) {
   } else if (ev.affected !== undefined) {
     run.messages.push(`${plural(ev.affected, "row")} affected`);
     run.affected.push(ev.affected);
-    renderRun(tab);
+    // A script of many statements: draw once per frame, not per statement.
+    if (!run.drawPending) {
+      run.drawPending = true;
+      requestAnimationFrame(() => { run.drawPending = false; renderRun(tab); });
+    }
   } else if (ev.error) {
     run.error = ev.error;
     conn.txn = ev.txn || conn.txn;
@@ -519,7 +523,13 @@ function renderRun(tab) {
   });
   if (run.messages.length) {
     const m = el("div", "messages");
-    for (const t of run.messages) m.appendChild(el("div", "meta", t));
+    // A long script: its last lines and a total, not thousands of lines.
+    const shown = run.messages.length > 30 ? run.messages.slice(-10) : run.messages;
+    if (shown !== run.messages) {
+      const total = run.affected.reduce((a, b) => a + b, 0);
+      m.appendChild(el("div", "meta", `${plural(run.messages.length, "message")}; ${plural(total, "row")} affected in all; the last 10:`));
+    }
+    for (const t of shown) m.appendChild(el("div", "meta", t));
     box.appendChild(m);
   }
   const rs = run.results[run.active];
@@ -620,7 +630,8 @@ function renderTree() {
   const tree = $("tree");
   tree.textContent = "";
   if (!conn || !conn.catalog) return;
-  const f = $("tree-filter").value.trim().toLowerCase();
+  WS.treeFilter = $("tree-filter").value;
+  const f = WS.treeFilter.trim().toLowerCase();
   for (const s of conn.catalog.schemas) {
     const objects = s.objects.filter((o) => !f || o.name.toLowerCase().includes(f));
     const funcs = s.functions.filter((o) => !f || o.name.toLowerCase().includes(f));
@@ -698,7 +709,10 @@ function openTable(conn, schema, o) {
 
 function loadTable(conn, tab) {
   tab.edits = { cells: new Map(), deleted: new Set(), firstNew: Infinity };
-  execute(conn, tab, `select * from ${tab.table.qualified}`, { cap: 100, step: 500 });
+  // In primary-key order when there is one: rows keep their place after
+  // an edit is applied and the table is read again.
+  const order = tab.table.pk.length ? ` order by ${tab.table.pk.map((c) => ident(c, conn.engine)).join(", ")}` : "";
+  execute(conn, tab, `select * from ${tab.table.qualified}${order}`, { cap: 100, step: 500 });
 }
 
 function editReason(tab) {
@@ -756,19 +770,21 @@ function editCell(tab, rs, idx, col, cell) {
   input.setAttribute("aria-label", `Edit ${rs.columns[col]}`);
   cell.textContent = "";
   cell.appendChild(input);
+  rs.grid.editing = true;
   input.focus();
   input.select();
   let done = false;
   const commit = (value) => {
     if (done) return;
     done = true;
+    rs.grid.editing = false;
     const orig = idx >= tab.edits.firstNew ? undefined : rs.rows[idx][col];
     if (value === orig) tab.edits.cells.delete(key); else tab.edits.cells.set(key, value);
     rs.grid.schedule();
   };
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter") { e.preventDefault(); commit(input.value); }
-    else if (e.key === "Escape") { done = true; rs.grid.schedule(); }
+    else if (e.key === "Escape") { done = true; rs.grid.editing = false; rs.grid.schedule(); }
     else if (e.key === "Delete" && e.ctrlKey) { e.preventDefault(); commit(null); }
   });
   input.addEventListener("blur", () => commit(input.value));
@@ -923,7 +939,9 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("export-as").addEventListener("change", (e) => { if (e.target.value) exportAs(e.target.value); e.target.value = ""; });
   $("tree-filter").addEventListener("input", renderTree);
-  $("tree-filter").addEventListener("change", renderTree);
+  // "change" also fires when the box loses focus — e.g. on a click into
+  // the tree, which a redraw would swallow: redraw only for a new value.
+  $("tree-filter").addEventListener("change", () => { if ($("tree-filter").value !== WS.treeFilter) renderTree(); });
   $("tree-refresh").addEventListener("click", () => loadCatalog(WS.current));
   $("side-tab-schema").addEventListener("click", () => showSide("schema"));
   $("side-tab-history").addEventListener("click", () => showSide("history"));

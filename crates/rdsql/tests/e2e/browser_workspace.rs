@@ -251,6 +251,56 @@ fn the_workspace_in_a_real_browser() {
             "edited by the browser test"
         );
         wait_cell(&c, "edited by the browser test", 10).await;
+        // Add a row (two cells typed, the rest DEFAULT) and delete another.
+        click_button(&c, "Add row").await;
+        for value in ["4", "added by the browser test"] {
+            c.execute(
+                "const x = document.evaluate(\"(//div[@id='results']//div[contains(@class,'cell') and .='DEFAULT'])[1]\", document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue; \
+                 x.dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));",
+                vec![],
+            )
+            .await
+            .unwrap();
+            wait_xpath(
+                &c,
+                "//input[contains(@class,'cell-input')]",
+                5,
+                "the new row's cell editor",
+            )
+            .await
+            .send_keys(&format!("{value}\u{E007}"))
+            .await
+            .unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        c.find(Locator::XPath(
+            "//div[@id='results']//div[contains(@class,'rownum') and .='2']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        click_button(&c, "Delete selected").await;
+        click_button(&c, "Review & apply…").await;
+        let text = wait_xpath(&c, "//pre[@id='edit-sql']", 5, "the SQL preview")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains(r#"DELETE FROM "public"."ws_br_orders" WHERE "order_id" = '2'"#)
+                && text.contains(r#"INSERT INTO "public"."ws_br_orders" ("order_id", "customer_note") VALUES ('4', 'added by the browser test')"#),
+            "{text}"
+        );
+        click_button(&c, "Apply").await;
+        assert!(text_appears(&c, "Applied 2 statements in one transaction", 10).await);
+        assert_eq!(
+            postgres()
+                .psql_db("rdsql", "select string_agg(order_id || ':' || coalesce(customer_note, ''), ',' order by order_id) from ws_br_orders")
+                .trim(),
+            "1:edited by the browser test,3:,4:added by the browser test"
+        );
         // A table without a primary key is read-only, and says why.
         type_sql_tab_free(&c).await;
         c.find(Locator::Id("tree-filter"))
@@ -269,7 +319,9 @@ fn the_workspace_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-        assert!(text_appears(&c, "has no primary key", 5).await);
+        if !text_appears(&c, "has no primary key", 5).await {
+            fail(&c, "the read-only reason").await;
+        }
 
         // Screenshots of the workspace, light and dark.
         c.find(Locator::Id("tree-filter"))
@@ -288,7 +340,75 @@ fn the_workspace_in_a_real_browser() {
         .unwrap();
         type_sql(&c, "select order_id, customer_note, order_id * 1.5 as weight\nfrom ws_br_orders\norder by order_id").await;
         click_button(&c, "Run").await;
-        wait_cell(&c, "second", 10).await;
+        wait_cell(&c, "4.5", 10).await;
+        // Sort (click the header twice: descending), filter, copy formats.
+        for _ in 0..2 {
+            c.find(Locator::XPath(
+                "//div[contains(@class,'th')][span[@class='name' and .='order_id']]",
+            ))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        }
+        let first_row = c
+            .execute(
+                "return [...document.querySelector('#results .grow').children].map((d) => d.textContent)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            first_row,
+            serde_json::json!(["1", "4", "added by the browser test", "6.0"])
+        );
+        c.find(Locator::Id("result-filter"))
+            .await
+            .unwrap()
+            .send_keys("edited")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let rows = c
+            .execute(
+                "return document.querySelector('#results .grid').getAttribute('aria-rowcount')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows, "1");
+        let copies = c
+            .execute(
+                "const g = window.Workspace.WS.current.active.run.results[0].grid; \
+                 return ['tsv', 'csv', 'json', 'insert'].map((f) => g.copyText(f));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            copies,
+            serde_json::json!([
+                "order_id\tcustomer_note\tweight\n1\tedited by the browser test\t1.5\n",
+                "order_id,customer_note,weight\n1,edited by the browser test,1.5\n",
+                "[\n  {\n    \"order_id\": \"1\",\n    \"customer_note\": \"edited by the browser test\",\n    \"weight\": \"1.5\"\n  }\n]\n",
+                "INSERT INTO table_name (\"order_id\", \"customer_note\", \"weight\") VALUES (1, 'edited by the browser test', 1.5);\n",
+            ])
+        );
+        c.find(Locator::Id("result-filter"))
+            .await
+            .unwrap()
+            .send_keys("\u{E009}a\u{E009}\u{E017}")
+            .await
+            .unwrap();
+        // The tree with a table opened to its columns, for the pictures.
+        c.execute(
+            "for (const d of document.querySelectorAll('#tree details.object')) \
+               if (d.querySelector('.object-name').textContent === 'ws_br_orders') d.open = true;",
+            vec![],
+        )
+        .await
+        .unwrap();
         for (theme, shot) in [("light", "workspace-light"), ("dark", "workspace-dark")] {
             c.find(Locator::Id("ws-theme"))
                 .await
