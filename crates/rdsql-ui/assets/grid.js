@@ -183,7 +183,8 @@ class Grid {
       const v = ed && ed.cells.has(key) ? ed.cells.get(key) : row[c];
       if (ed && idx >= ed.firstNew && !ed.cells.has(key)) { td.textContent = "DEFAULT"; td.classList.add("null"); } else if (v === null) { td.textContent = "NULL"; td.classList.add("null"); } else {
         td.textContent = v.length > 500 ? v.slice(0, 500) + "…" : v;
-        if (this.numeric[c] || (!this.rs.types && looksNumeric(v))) td.classList.add("num");
+        // By type; by value where the type is unknown (SQLite expressions).
+        if (this.numeric[c] || (!(this.rs.types && this.rs.types[c]) && looksNumeric(v))) td.classList.add("num");
       }
       if (ed && ed.cells.has(key)) td.classList.add("edited");
       if (this.inSel(i, c)) td.classList.add("selected");

@@ -170,7 +170,11 @@ function addConnection(data) {
   };
   const saved = WS.store.connections[conn.key];
   const tabs = saved && saved.tabs && saved.tabs.length ? saved.tabs : [{ title: "Query 1", sql: "" }];
-  for (const t of tabs) conn.tabs.push(newTab(conn, t.title, t.sql));
+  for (const t of tabs) {
+    const tab = newTab(conn, t.title, t.sql);
+    if (t.withheld) tab.note = "This tab's text was not kept on disk: it looked like it held a password or key.";
+    conn.tabs.push(tab);
+  }
   conn.active = conn.tabs[Math.min((saved && saved.active) || 0, conn.tabs.length - 1)];
   WS.conns.push(conn);
   document.body.classList.add("connected");
@@ -232,6 +236,7 @@ function selectTab(tab) {
     renderTableBar(tab);
   }
   renderRun(tab);
+  if (tab.note) { showMessage(tab, tab.note); tab.note = null; }
   saveSoon();
 }
 
@@ -501,6 +506,8 @@ function renderRun(tab) {
   const run = tab.run;
   const tabsBar = $("result-tabs");
   const box = $("results");
+  // Taking a grid out of the page resets its scroll position: keep it.
+  for (const r of (run && run.results) || []) if (r.grid && r.grid.el.isConnected) r.scroll = [r.grid.el.scrollTop, r.grid.el.scrollLeft];
   tabsBar.textContent = "";
   box.textContent = "";
   $("query-error").textContent = "";
@@ -534,7 +541,11 @@ function renderRun(tab) {
   }
   const rs = run.results[run.active];
   if (rs) {
-    if (rs.grid && rs.gridHost) { box.appendChild(rs.gridHost); rs.grid.schedule(); } else {
+    if (rs.grid && rs.gridHost) {
+      box.appendChild(rs.gridHost);
+      if (rs.scroll) [rs.grid.el.scrollTop, rs.grid.el.scrollLeft] = rs.scroll;
+      rs.grid.schedule();
+    } else {
       const host = el("div", "grid-host");
       box.appendChild(host);
       const table = tab.kind === "table" ? tab.table.qualified : null;

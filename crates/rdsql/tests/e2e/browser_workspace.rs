@@ -79,7 +79,10 @@ fn the_workspace_in_a_real_browser() {
          create table ws_br_orders (order_id int primary key, customer_note text); \
          insert into ws_br_orders values (1, 'first'), (2, 'second'), (3, null); \
          create table ws_br_nopk (x int); \
-         grant all on ws_br_orders, ws_br_nopk to rdsql_scram",
+         drop table if exists ws_br_many; \
+         create table ws_br_many as select g as id, 'many ' || g as label from generate_series(1, 1000) g; \
+         alter table ws_br_many add primary key (id); \
+         grant all on ws_br_orders, ws_br_nopk, ws_br_many to rdsql_scram",
     );
     let data = tempfile::tempdir().unwrap();
     let env = [("RDSQL_DATA_DIR", data.path().display().to_string())];
@@ -322,6 +325,27 @@ fn the_workspace_in_a_real_browser() {
         if !text_appears(&c, "has no primary key", 5).await {
             fail(&c, "the read-only reason").await;
         }
+        // A table opens with its first 100 rows; scrolling to the end reads on.
+        let filter = c.find(Locator::Id("tree-filter")).await.unwrap();
+        filter
+            .send_keys("\u{E003}\u{E003}\u{E003}\u{E003}many")
+            .await
+            .unwrap(); // backspaces: "ws_br_many"
+        wait_xpath(
+            &c,
+            "//button[@class='object-name' and .='ws_br_many']",
+            5,
+            "ws_br_many in the tree",
+        )
+        .await
+        .click()
+        .await
+        .unwrap();
+        meta_says(&c, "100 rows loaded", 20).await;
+        scroll_grid_to_end(&c).await;
+        meta_says(&c, "600 rows loaded", 20).await;
+        // Where the end was, the next rows follow (the view did not jump).
+        wait_cell(&c, "many 101", 10).await;
 
         // Screenshots of the workspace, light and dark.
         c.find(Locator::Id("tree-filter"))
@@ -342,7 +366,7 @@ fn the_workspace_in_a_real_browser() {
         click_button(&c, "Run").await;
         wait_cell(&c, "4.5", 10).await;
         // Sort (click the header twice: descending), filter, copy formats.
-        for _ in 0..2 {
+        for arrow in ["▲", "▼"] {
             c.find(Locator::XPath(
                 "//div[contains(@class,'th')][span[@class='name' and .='order_id']]",
             ))
@@ -351,6 +375,13 @@ fn the_workspace_in_a_real_browser() {
             .click()
             .await
             .unwrap();
+            wait_xpath(
+                &c,
+                &format!("//div[contains(@class,'th')][span[@class='name' and .='order_id']]/span[@class='sort' and .='{arrow}']"),
+                5,
+                "the sort arrow",
+            )
+            .await;
         }
         let first_row = c
             .execute(
