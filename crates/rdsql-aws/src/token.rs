@@ -129,9 +129,20 @@ pub fn generate_auth_token(
 #[derive(Debug, Default)]
 pub struct TokenCache {
     entries: Mutex<HashMap<(TokenRequest, String), (Secret, SystemTime)>>,
+    /// A shorter reuse window than [`TOKEN_REUSE`] (the proxy's).
+    reuse: Option<Duration>,
 }
 
 impl TokenCache {
+    /// A cache that reuses a token for at most `reuse` (capped at
+    /// [`TOKEN_REUSE`]).
+    pub fn with_reuse(reuse: Duration) -> Self {
+        TokenCache {
+            entries: Mutex::default(),
+            reuse: Some(reuse.min(TOKEN_REUSE)),
+        }
+    }
+
     /// A cached token still young enough at `now`, if any.
     pub fn get(
         &self,
@@ -142,7 +153,7 @@ impl TokenCache {
         let entries = self.entries.lock().ok()?;
         let (tok, at) = entries.get(&(req.clone(), access_key_id.to_string()))?;
         match now.duration_since(*at) {
-            Ok(age) if age < TOKEN_REUSE => Some((tok.clone(), *at)),
+            Ok(age) if age < self.reuse.unwrap_or(TOKEN_REUSE) => Some((tok.clone(), *at)),
             _ => None,
         }
     }

@@ -23,5 +23,6 @@ pub mod resolve;
 pub mod saved;
 
 pub use error::Error;
-pub use open::{Interaction, NoInteraction, open};
+pub use open::{Interaction, NoInteraction, open, open_with_cache};
+pub use rdsql_aws::TokenCache;
 pub use resolve::{Request, resolve};

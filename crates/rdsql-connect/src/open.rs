@@ -71,6 +71,17 @@ pub async fn open(
     ui: &dyn Interaction,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<(Connection, Arc<dyn PasswordProvider>), Error> {
+    open_with_cache(spec, ui, env, Arc::new(TokenCache::default())).await
+}
+
+/// As [`open`], with the IAM token cache to use (the proxy shares one with
+/// a shorter reuse window).
+pub async fn open_with_cache(
+    spec: &ConnectionSpec,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    cache: Arc<TokenCache>,
+) -> Result<(Connection, Arc<dyn PasswordProvider>), Error> {
     let ConnectionSpec::Server(server) = spec else {
         let p: Arc<dyn PasswordProvider> = Arc::new(StaticPassword::new(Secret::default(), "none"));
         let c = Connection::connect(spec, p.as_ref())
@@ -83,7 +94,7 @@ pub async fn open(
     }
     // Credentials are fetched by the provider's `prepare`, under their own
     // limit, before the connect timeout starts (docs/tokens.md).
-    let provider = iam_provider(server, ui, env).await?;
+    let provider = iam_provider_with(server, ui, env, cache).await?;
     connect_with(spec, Arc::new(provider)).await
 }
 
@@ -170,16 +181,20 @@ pub async fn iam_provider(
     ui: &dyn Interaction,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<IamTokenProvider, Error> {
+    iam_provider_with(server, ui, env, Arc::new(TokenCache::default())).await
+}
+
+/// As [`iam_provider`], with the token cache to use.
+pub async fn iam_provider_with(
+    server: &ServerSpec,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    cache: Arc<TokenCache>,
+) -> Result<IamTokenProvider, Error> {
     let source = credential_source(server, ui, env).await?;
-    IamTokenProvider::new(
-        server,
-        source,
-        Arc::new(TokenCache::default()),
-        Arc::new(SystemTime::now),
-        env,
-    )
-    .await
-    .map_err(|e| token_error(server, e))
+    IamTokenProvider::new(server, source, cache, Arc::new(SystemTime::now), env)
+        .await
+        .map_err(|e| token_error(server, e))
 }
 
 async fn credential_source(

@@ -49,6 +49,39 @@ pub enum Command {
     Conn(ConnCommand),
     /// The local web app: the connection dialog and a query view.
     Ui(UiArgs),
+    /// A local auth proxy: any PostgreSQL client reaches the connection
+    /// (IAM, SSO or password, verified TLS upstream) without a password.
+    Proxy(ProxyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Saved connection names or URLs, one listener each.
+    #[arg(required = true, value_name = "CONN")]
+    pub conns: Vec<String>,
+    /// Address to listen on. Anything but loopback lets whoever reaches the
+    /// port use the connection's database access (warned about).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub address: String,
+    /// Port of the first CONN's listener; the next ones count up
+    /// (default 5432; 0 = a free port each).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Also listen on PostgreSQL-style Unix sockets in DIR (made 0700).
+    #[arg(long, value_name = "DIR")]
+    pub unix_socket: Option<std::path::PathBuf>,
+    /// Refuse clients beyond N open at once (a protocol-level error).
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// On SIGINT/SIGTERM, let open sessions finish for up to SECONDS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub max_sigterm_delay: u64,
+    /// Serve /startup, /liveness, /readiness and /metrics on this port.
+    #[arg(long, value_name = "N")]
+    pub health_port: Option<u16>,
+    /// Log one JSON object per line.
+    #[arg(long)]
+    pub json_logs: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,11 +7,15 @@ mod output;
 mod report;
 mod signin;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_from(shell_by_default(std::env::args_os().collect()));
+    let args = shell_by_default(std::env::args_os().collect());
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => exit_on_usage_error(e, &args),
+    };
     init_tracing(cli.verbose);
     rdsql_db::tls::install_default_provider();
     let rt = match tokio::runtime::Builder::new_current_thread()
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
             cli::Command::Aws(cmd) => commands::aws::run(cmd).await,
             cli::Command::Conn(cmd) => commands::conn::run(cmd).await,
             cli::Command::Ui(args) => commands::ui::run(args).await,
+            cli::Command::Proxy(args) => commands::proxy::run(args).await,
         }
     });
     match result {
@@ -44,14 +49,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// clap's usage errors quote the arguments they did not expect, and an
+/// argument may be a URL with a password: such URLs are shown redacted.
+fn exit_on_usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
+    let mut text = e.render().to_string();
+    for a in args.iter().filter_map(|a| a.to_str()) {
+        if a.contains("://") {
+            text = text.replace(a, &rdsql_db::url::redact_url(a));
+        }
+    }
+    if e.use_stderr() {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    std::process::exit(e.exit_code());
+}
+
 /// `rdsql CONN …` means `rdsql shell CONN …`.
 fn shell_by_default(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const COMMANDS: &[&str] = &[
-        "query", "shell", "token", "sso", "aws", "conn", "ui", "help",
-    ];
+    // The subcommands, from the same definition clap parses with.
+    let commands: Vec<String> = cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()])
+        .collect();
     if let Some(first) = args.get(1).and_then(|a| a.to_str())
         && !first.starts_with('-')
-        && !COMMANDS.contains(&first)
+        && !commands.iter().any(|c| c == first)
     {
         args.insert(1, "shell".into());
     }

@@ -3,6 +3,7 @@
 pub mod aws;
 mod catalog;
 pub mod conn;
+pub mod proxy;
 pub mod query;
 pub mod shell;
 pub mod sso;

@@ -136,12 +136,15 @@ fn the_workspace_in_a_real_browser() {
         type_sql(&c, "select a, b from t where x = 1").await;
         click_button(&c, "Format").await;
         let doc = || async {
-            c.execute("return window.Workspace.WS.view.state.doc.toString()", vec![])
-                .await
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_string()
+            c.execute(
+                "return window.Workspace.WS.view.state.doc.toString()",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
         };
         let formatted = doc().await;
         assert_eq!(formatted, "select\n  a,\n  b\nfrom\n  t\nwhere\n  x = 1");
@@ -149,7 +152,13 @@ fn the_workspace_in_a_real_browser() {
         ed.send_keys("\u{E009}/\u{E009}").await.unwrap();
         assert!(doc().await.ends_with("-- x = 1"), "{}", doc().await);
         ed.send_keys("\u{E009}f\u{E009}").await.unwrap();
-        wait_xpath(&c, "//div[contains(@class,'cm-search')]", 5, "the find / replace panel").await;
+        wait_xpath(
+            &c,
+            "//div[contains(@class,'cm-search')]",
+            5,
+            "the find / replace panel",
+        )
+        .await;
         ed.send_keys("\u{E00C}").await.unwrap();
 
         // 150,000 rows: the grid holds 100,000, then loads more on request

@@ -9,6 +9,7 @@ mod iam;
 mod malformed;
 mod mariadb;
 mod postgres;
+mod proxy;
 mod secrets;
 mod shell;
 mod sqlite;

@@ -1,0 +1,151 @@
+//! `rdsql proxy`: a local auth proxy. Clients connect in plaintext on
+//! loopback; the proxy connects upstream with the connection's TLS rules
+//! and authenticates with its method — a fresh (or ≤ 10 min old) IAM token
+//! per upstream connection, or the password — then relays bytes both ways.
+//! Design and limits: docs/proxy.md.
+
+// Errors are on the cold path and carry what the user needs.
+#![allow(clippy::result_large_err)]
+
+mod health;
+mod log;
+pub mod pg;
+mod upstream;
+
+pub use health::serve_health;
+pub use log::Logger;
+
+use rdsql_db::{PasswordProvider, ServerSpec};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long one IAM token may serve new upstream connections: RDS
+/// throttles new IAM connections per second, so reuse is allowed, but
+/// never beyond 10 minutes (docs/proxy.md, "Tokens").
+pub const TOKEN_REUSE: Duration = Duration::from_secs(600);
+
+/// One proxied connection: what a listener forwards to.
+pub struct Target {
+    /// The name the user gave (a saved connection or a redacted URL).
+    pub name: String,
+    pub spec: ServerSpec,
+    pub provider: Arc<dyn PasswordProvider>,
+    /// Whether the provider signs IAM tokens (counted in the metrics).
+    pub iam: bool,
+}
+
+/// Counters for `/metrics` and the readiness check.
+#[derive(Default)]
+pub struct Metrics {
+    pub open: AtomicUsize,
+    pub total: AtomicU64,
+    pub refused: AtomicU64,
+    pub token_signings: AtomicU64,
+    pub upstream_errors: AtomicU64,
+    pub bytes_from_clients: AtomicU64,
+    pub bytes_to_clients: AtomicU64,
+}
+
+/// A session's upstream cancel key (process id, secret) → the upstream
+/// peer it reached and its target.
+pub type CancelKeys = Mutex<HashMap<(i32, i32), (SocketAddr, Arc<Target>)>>;
+
+/// State shared by every listener.
+pub struct Shared {
+    pub metrics: Metrics,
+    /// Upstream cancel keys seen in `BackendKeyData` → the upstream peer
+    /// and target of that session, so a client's `CancelRequest` reaches
+    /// the same server.
+    pub cancel_keys: CancelKeys,
+    pub max_connections: Option<usize>,
+    pub log: Logger,
+    /// Set once every target has been checked and is listening.
+    pub started: AtomicBool,
+    pub targets: Vec<Arc<Target>>,
+}
+
+impl Shared {
+    pub fn new(targets: Vec<Arc<Target>>, max_connections: Option<usize>, log: Logger) -> Self {
+        Shared {
+            metrics: Metrics::default(),
+            cancel_keys: Mutex::default(),
+            max_connections,
+            log,
+            started: AtomicBool::new(false),
+            targets,
+        }
+    }
+
+    /// Counts a client in; false (and counted as refused) over the limit.
+    pub(crate) fn admit(&self) -> bool {
+        let n = self.metrics.open.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.max_connections.is_some_and(|m| n > m) {
+            self.metrics.open.fetch_sub(1, Ordering::SeqCst);
+            self.metrics.refused.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        self.metrics.total.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    pub(crate) fn leave(&self) {
+        self.metrics.open.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Client sessions still open.
+    pub fn open_sessions(&self) -> usize {
+        self.metrics.open.load(Ordering::SeqCst)
+    }
+}
+
+/// Accepts clients on `listener` for `target` until `stop` fires.
+pub async fn serve_tcp(
+    listener: tokio::net::TcpListener,
+    target: Arc<Target>,
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let (t, s) = (target.clone(), shared.clone());
+                    tokio::spawn(async move { pg::serve_client(stream, peer.to_string(), t, s).await });
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+}
+
+/// Accepts clients on a Unix socket (`--unix-socket DIR`).
+pub async fn serve_unix(
+    listener: tokio::net::UnixListener,
+    target: Arc<Target>,
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let (t, s) = (target.clone(), shared.clone());
+                    tokio::spawn(async move { pg::serve_client(stream, "unix socket".into(), t, s).await });
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+}

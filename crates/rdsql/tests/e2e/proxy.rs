@@ -1,0 +1,436 @@
+//! `rdsql proxy` with real clients (psql, pgbench, rdsql) against the real
+//! PostgreSQL server: password (SCRAM) and IAM (tokens checked through PAM
+//! by the independent verifier) connections, cancel through the proxy,
+//! --max-connections, SIGTERM drain, a client killed mid-query, errors with
+//! hints, health and metrics.
+
+use crate::harness::*;
+use crate::iam::static_env;
+use rdsql_testkit::iam::*;
+use rdsql_testkit::postgres::pg_bin;
+use rdsql_testkit::{PASSWORD, postgres};
+use std::io::{BufRead, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Proxy {
+    child: Child,
+    /// The TCP port of each CONN, in order.
+    pub ports: Vec<u16>,
+    pub health: Option<u16>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Proxy {
+    pub fn start(conns: &[String], args: &[&str], env: &[(&'static str, String)]) -> Proxy {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdsql"));
+        cmd.arg("proxy")
+            .args(conns)
+            .args(["--port", "0"])
+            .args(args);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PG") || k.starts_with("AWS_") || k.starts_with("RDSQL") {
+                cmd.env_remove(k);
+            }
+        }
+        let cfg = std::env::temp_dir();
+        cmd.env("RDSQL_CONFIG_DIR", cfg.join("rdsql-proxy-test-none"))
+            .env("USER", "nobody-in-particular");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn rdsql proxy");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        {
+            let mut e = child.stderr.take().unwrap();
+            let sink = stderr.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = e.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut ports = vec![];
+        let mut health = None;
+        let want_health = args.contains(&"--health-port");
+        while ports.len() < conns.len() || (want_health && health.is_none()) {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap() == 0 {
+                let _ = child.wait();
+                panic!("rdsql proxy ended: {}", stderr.lock().unwrap());
+            }
+            if let Some(h) = line
+                .trim()
+                .strip_prefix("rdsql proxy: health checks on http://")
+            {
+                health = Some(h.rsplit(':').next().unwrap().parse().unwrap());
+            } else if let Some(addr) = line.trim().rsplit(" on ").next()
+                && let Some(p) = addr.strip_prefix("127.0.0.1:")
+            {
+                ports.push(p.parse().unwrap());
+            }
+        }
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = out.read_to_string(&mut rest);
+        });
+        Proxy {
+            child,
+            ports,
+            health,
+            stderr,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    pub fn wait(&mut self) -> i32 {
+        self.child.wait().unwrap().code().unwrap_or(-1)
+    }
+
+    pub fn metrics(&self) -> String {
+        http_get(self.health.unwrap(), "/metrics").1
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    let status = all
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        all.split_once("\r\n\r\n")
+            .map(|x| x.1.to_string())
+            .unwrap_or_default(),
+    )
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// psql through the proxy (plaintext on loopback, no password).
+fn psql(port: u16, db: &str, sql: &str) -> std::process::Output {
+    Command::new(pg_bin().join("psql"))
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "whoever",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ])
+        .env_remove("PGPASSWORD")
+        .env("PGCONNECT_TIMEOUT", "20")
+        .output()
+        .unwrap()
+}
+
+fn password_conn() -> String {
+    format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        postgres().url("rdsql_scram", "127.0.0.1"),
+        ca()
+    )
+}
+
+fn iam_conn() -> String {
+    format!(
+        "postgres://{IAM_USER}@localhost:{}/rdsql?sslrootcert={}&auth=iam-keys&aws_region={REGION}",
+        postgres().port,
+        ca()
+    )
+}
+
+#[test]
+fn psql_and_rdsql_reach_password_and_iam_connections_through_the_proxy() {
+    let p = Proxy::start(
+        &[password_conn(), iam_conn()],
+        &["--health-port", "0"],
+        &static_env(),
+    );
+    let (pw, iam) = (p.ports[0], p.ports[1]);
+    let o = psql(
+        pw,
+        "rdsql",
+        "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "rdsql_scram|t",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let before = postgres().pam.attempts().len();
+    for _ in 0..3 {
+        let o = psql(iam, "rdsql", "select current_user");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            IAM_USER,
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // Each upstream connection logged in with a token the verifier accepted;
+    // within the reuse window the proxy signed no new one after its check.
+    let accepted = postgres().pam.attempts()[before..]
+        .iter()
+        .filter(|l| l.starts_with(IAM_USER) && l.contains("accepted"))
+        .count();
+    assert!(accepted >= 3, "{:?}", postgres().pam.attempts());
+    let m = p.metrics();
+    assert_eq!(metric(&m, "rdsql_proxy_token_signings_total"), 0, "{m}");
+    assert_eq!(metric(&m, "rdsql_proxy_connections_total"), 4, "{m}");
+    assert!(metric(&m, "rdsql_proxy_bytes_to_clients_total") > 0);
+    // rdsql itself as a client: no password, TLS off on loopback.
+    let o = rdsql(&[
+        "query",
+        &format!("postgres://someone@127.0.0.1:{iam}/rdsql?sslmode=disable"),
+        "--format",
+        "csv",
+        "-c",
+        "select current_user",
+    ]);
+    assert_eq!(o.ok().stdout, format!("current_user\n{IAM_USER}\n"));
+    // Health endpoints.
+    let h = p.health.unwrap();
+    assert_eq!(http_get(h, "/startup").0, 200);
+    assert_eq!(http_get(h, "/liveness").0, 200);
+    assert_eq!(http_get(h, "/readiness").0, 200);
+    // Logs: one line per connection opened and closed, never a secret.
+    let log = p.log();
+    assert!(
+        log.contains("opened") && log.contains("closed after"),
+        "{log}"
+    );
+    for secret in [PASSWORD, STATIC_SECRET, "X-Amz-Signature"] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
+}
+
+#[test]
+fn pgbench_runs_through_the_proxy() {
+    let p = Proxy::start(&[password_conn()], &[], &[]);
+    let port = p.ports[0].to_string();
+    let pgbench = |args: &[&str]| {
+        Command::new(pg_bin().join("pgbench"))
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "whoever"])
+            .args(args)
+            .arg("rdsql")
+            .output()
+            .unwrap()
+    };
+    let init = pgbench(&["-i", "-s", "1", "-q"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let run = pgbench(&["-c", "4", "-j", "2", "-t", "50", "-S"]);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        out.contains("number of transactions actually processed: 200/200"),
+        "{out}"
+    );
+    // A new connection per transaction: startup, TLS and login each time.
+    let run = pgbench(&["-c", "2", "-t", "20", "-S", "-C"]);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("number of transactions actually processed: 40/40"),
+        "{out}"
+    );
+}
+
+#[test]
+fn psql_ctrl_c_cancels_through_the_proxy() {
+    let p = Proxy::start(&[password_conn()], &[], &[]);
+    let mut cmd = Command::new(pg_bin().join("psql"));
+    cmd.args([
+        "-X",
+        "-P",
+        "pager=off",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &p.ports[0].to_string(),
+        "-U",
+        "whoever",
+        "rdsql",
+    ])
+    .env("TERM", "dumb");
+    let mut s = rexpect::session::spawn_command(cmd, Some(15_000)).expect("psql in a pty");
+    s.exp_string("rdsql=>").expect("the psql prompt");
+    s.send_line("select pg_sleep(30);").unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let t = Instant::now();
+    s.send_control('c').unwrap();
+    s.exp_string("canceling statement due to user request")
+        .expect("the cancel");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    s.send_line("select 'after' || 'cancel';").unwrap();
+    s.exp_string("aftercancel").expect("the session goes on");
+}
+
+#[test]
+fn max_connections_refuses_with_a_protocol_error_and_sigterm_drains() {
+    let mut p = Proxy::start(
+        &[password_conn()],
+        &["--max-connections", "2", "--max-sigterm-delay", "20"],
+        &[],
+    );
+    let port = p.ports[0];
+    let spawn = |sql: &str| {
+        Command::new(pg_bin().join("psql"))
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "w",
+                "-d",
+                "rdsql",
+                "-c",
+                sql,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("select pg_sleep(3), 'a_done'");
+    let b = spawn("select pg_sleep(3), 'b_done'");
+    std::thread::sleep(Duration::from_millis(1000));
+    let o = psql(port, "rdsql", "select 1");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("too many connections"),
+        "{err}"
+    );
+    // SIGTERM: no new clients, the two running finish, then exit 0.
+    p.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = psql(port, "rdsql", "select 1");
+    assert!(!refused.status.success());
+    for (c, want) in [(a, "a_done"), (b, "b_done")] {
+        let o = c.wait_with_output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains(want),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert_eq!(p.wait(), 0, "{}", p.log());
+}
+
+#[test]
+fn upstream_errors_reach_the_client_and_a_killed_client_closes_its_upstream() {
+    let p = Proxy::start(&[password_conn()], &["--health-port", "0"], &[]);
+    let port = p.ports[0];
+    let o = psql(port, "no_such_db_proxy", "select 1");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("database \"no_such_db_proxy\" does not exist"),
+        "{err}"
+    );
+    // A client killed mid-query: the proxy lets go of its upstream.
+    let mut c = Command::new(pg_bin().join("psql"))
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "w",
+            "-d",
+            "rdsql",
+            "-c",
+            "select pg_sleep(20)",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(metric(&p.metrics(), "rdsql_proxy_open_connections"), 1);
+    c.kill().unwrap();
+    c.wait().unwrap();
+    let t = Instant::now();
+    while metric(&p.metrics(), "rdsql_proxy_open_connections") != 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "the session stayed open"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_misconfigured_connection_fails_at_start_with_hints() {
+    // Wrong password: the check at start fails before any port is opened.
+    let bad = format!(
+        "postgres://rdsql_scram:Wr0ngPa55@127.0.0.1:{}/rdsql?sslmode=verify-full&sslrootcert={}",
+        postgres().port,
+        ca()
+    );
+    let o = rdsql(&["proxy", &bad, "--port", "0"]);
+    o.fails(2, "password authentication failed");
+    assert!(!o.stderr.contains("Wr0ngPa55"), "{}", o.stderr);
+    // MySQL is not proxied yet, and says so.
+    let o = rdsql(&["proxy", "mariadb://u@127.0.0.1:1/db", "--port", "0"]);
+    o.fails(1, "PostgreSQL connections only");
+}
