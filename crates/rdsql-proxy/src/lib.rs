@@ -9,6 +9,7 @@
 
 mod health;
 mod log;
+pub mod mysql;
 pub mod pg;
 mod upstream;
 
@@ -101,6 +102,42 @@ impl Shared {
     }
 }
 
+/// The password or IAM token for one upstream connection (a token is
+/// reused for at most [`TOKEN_REUSE`]); signings are counted.
+pub(crate) async fn fetch_secret(
+    target: &Target,
+    shared: &Shared,
+) -> Result<rdsql_db::Secret, String> {
+    let fail = |e: rdsql_db::ProviderError| {
+        format!(
+            "rdsql proxy: cannot get the {}: {e}",
+            target.provider.describe()
+        )
+    };
+    target.provider.prepare().await.map_err(fail)?;
+    let before = target.provider.token_issued_at();
+    let s = target.provider.password().await.map_err(fail)?;
+    if target.iam && target.provider.token_issued_at() != before {
+        shared
+            .metrics
+            .token_signings
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(s)
+}
+
+/// One client, by the target's protocol.
+async fn serve<S>(stream: S, peer: String, target: Arc<Target>, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
+{
+    if target.spec.engine == rdsql_db::Engine::Postgres {
+        pg::serve_client(stream, peer, target, shared).await
+    } else {
+        mysql::serve_client(stream, peer, target, shared).await
+    }
+}
+
 /// Accepts clients on `listener` for `target` until `stop` fires.
 pub async fn serve_tcp(
     listener: tokio::net::TcpListener,
@@ -115,7 +152,7 @@ pub async fn serve_tcp(
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let (t, s) = (target.clone(), shared.clone());
-                    tokio::spawn(async move { pg::serve_client(stream, peer.to_string(), t, s).await });
+                    tokio::spawn(async move { serve(stream, peer.to_string(), t, s).await });
                 }
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
@@ -139,7 +176,7 @@ pub async fn serve_unix(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let (t, s) = (target.clone(), shared.clone());
-                    tokio::spawn(async move { pg::serve_client(stream, "unix socket".into(), t, s).await });
+                    tokio::spawn(async move { serve(stream, "unix socket".into(), t, s).await });
                 }
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");

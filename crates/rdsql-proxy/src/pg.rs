@@ -455,27 +455,16 @@ async fn authenticate(
 }
 
 async fn secret(target: &Target, shared: &Shared) -> Result<rdsql_db::Secret, Failure> {
-    let fail = |e: rdsql_db::ProviderError| Failure {
-        code: "28000",
-        message: format!(
-            "rdsql proxy: cannot get the {}: {e}",
-            target.provider.describe()
-        ),
-        hints: vec![
-            "check the AWS credentials of the connection (rdsql aws profiles; rdsql sso login)"
-                .into(),
-        ],
-    };
-    target.provider.prepare().await.map_err(fail)?;
-    let before = target.provider.token_issued_at();
-    let s = target.provider.password().await.map_err(fail)?;
-    if target.iam && target.provider.token_issued_at() != before {
-        shared
-            .metrics
-            .token_signings
-            .fetch_add(1, Ordering::Relaxed);
-    }
-    Ok(s)
+    crate::fetch_secret(target, shared)
+        .await
+        .map_err(|message| Failure {
+            code: "28000",
+            message,
+            hints: vec![
+                "check the AWS credentials of the connection (rdsql aws profiles; rdsql sso login)"
+                    .into(),
+            ],
+        })
 }
 
 /// Forwards a client's CancelRequest to the upstream peer of the session

@@ -33,12 +33,6 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
                 vec!["open it with rdsql, or any SQLite client, directly".into()],
             ));
         };
-        if server.engine != Engine::Postgres {
-            return Err(Failure::local(
-                format!("{conn}: rdsql proxy serves PostgreSQL connections only, so far"),
-                vec!["MySQL/MariaDB support is planned (docs/proxy.md, \"Limits\")".into()],
-            ));
-        }
         // As the CLI: sign in, resolve credentials, reach the server, log
         // in — a misconfiguration fails here, with the usual hints.
         let cache = Arc::new(rdsql_connect::TokenCache::with_reuse(
@@ -61,7 +55,11 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
             "rdsql proxy: warning: listening on {ip}: anyone who can reach these ports gets the database access of the connections' identities, without a password"
         );
     }
-    let base = args.port.unwrap_or(5432);
+    // The engine's own port by default, as a local server would have it.
+    let base = args.port.unwrap_or(match targets[0].spec.engine {
+        Engine::Postgres => 5432,
+        _ => 3306,
+    });
     let mut tasks = vec![];
     let mut sockets = vec![];
     for (i, t) in targets.iter().enumerate() {
@@ -85,7 +83,7 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::local(e.to_string(), vec![]))?;
         println!("rdsql proxy: {} on {addr}", t.name);
         if let Some(dir) = &args.unix_socket {
-            let path = unix_socket(dir, addr.port())?;
+            let path = unix_socket(dir, addr.port(), server_engine(t))?;
             let ul = tokio::net::UnixListener::bind(&path).map_err(|e| {
                 Failure::local(format!("cannot listen on {}: {e}", path.display()), vec![])
             })?;
@@ -158,9 +156,17 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// DIR (created 0700, or checked to be private) and the socket path in it,
-/// named as libpq looks for it: `DIR/.s.PGSQL.PORT`.
-fn unix_socket(dir: &std::path::Path, port: u16) -> Result<std::path::PathBuf, Failure> {
+/// DIR (created 0700, or checked to be private) and the socket path in it:
+/// `DIR/.s.PGSQL.PORT` as libpq looks for it, `DIR/mysql.PORT.sock` for MySQL.
+fn server_engine(t: &Target) -> Engine {
+    t.spec.engine
+}
+
+fn unix_socket(
+    dir: &std::path::Path,
+    port: u16,
+    engine: Engine,
+) -> Result<std::path::PathBuf, Failure> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     if !dir.exists() {
         std::fs::DirBuilder::new()
@@ -186,7 +192,10 @@ fn unix_socket(dir: &std::path::Path, port: u16) -> Result<std::path::PathBuf, F
             )],
         ));
     }
-    let path = dir.join(format!(".s.PGSQL.{port}"));
+    let path = match engine {
+        Engine::Postgres => dir.join(format!(".s.PGSQL.{port}")),
+        _ => dir.join(format!("mysql.{port}.sock")),
+    };
     // A socket left by an earlier run that did not stop cleanly.
     let _ = std::fs::remove_file(&path);
     Ok(path)

@@ -8,7 +8,7 @@ use crate::harness::*;
 use crate::iam::static_env;
 use rdsql_testkit::iam::*;
 use rdsql_testkit::postgres::pg_bin;
-use rdsql_testkit::{PASSWORD, postgres};
+use rdsql_testkit::{PASSWORD, mariadb, postgres};
 use std::io::{BufRead, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -430,7 +430,163 @@ fn a_misconfigured_connection_fails_at_start_with_hints() {
     let o = rdsql(&["proxy", &bad, "--port", "0"]);
     o.fails(2, "password authentication failed");
     assert!(!o.stderr.contains("Wr0ngPa55"), "{}", o.stderr);
-    // MySQL is not proxied yet, and says so.
-    let o = rdsql(&["proxy", "mariadb://u@127.0.0.1:1/db", "--port", "0"]);
-    o.fails(1, "PostgreSQL connections only");
+    // An unreachable server: refused at start, with the CLI's hints.
+    let (_l, port) = silent_listener();
+    drop(_l);
+    let o = rdsql(&[
+        "proxy",
+        &format!("mariadb://u:p@127.0.0.1:{port}/db"),
+        "--port",
+        "0",
+    ]);
+    o.fails(2, "refused");
+}
+
+fn my_password_conn() -> String {
+    format!(
+        "{}?sslrootcert={}&sslmode=verify-full",
+        mariadb().url("rdsql_native", "localhost"),
+        ca()
+    )
+}
+
+fn my_iam_conn() -> String {
+    format!(
+        "mariadb://{IAM_USER}@localhost:{}/rdsql?sslrootcert={}&auth=iam-keys&aws_region={REGION}",
+        mariadb().port,
+        ca()
+    )
+}
+
+fn mariadb_client(port: u16, sql: &str) -> std::process::Output {
+    Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--skip-ssl",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            &port.to_string(),
+            "-u",
+            "whoever",
+            "-N",
+            "-B",
+            "-e",
+            sql,
+            "rdsql",
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_mariadb_client_reaches_password_and_iam_connections_through_the_proxy() {
+    let p = Proxy::start(&[my_password_conn(), my_iam_conn()], &[], &static_env());
+    for (port, want) in [
+        (p.ports[0], "rdsql_native@%"),
+        (p.ports[1], &format!("{IAM_USER}@%") as &str),
+    ] {
+        // Upstream is TLS (the client leg is plain loopback).
+        let o = mariadb_client(
+            port,
+            "select current_user(), (select variable_value from information_schema.session_status where variable_name = 'Ssl_cipher') <> ''",
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            format!("{want}\t1"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // rdsql itself through the proxy, with a multi-statement batch.
+    let o = rdsql(&[
+        "query",
+        &format!("mariadb://x@127.0.0.1:{}/rdsql?sslmode=disable", p.ports[1]),
+        "--format",
+        "csv",
+        "-c",
+        "select 1 as a; select 'two' as b",
+    ]);
+    assert_eq!(o.ok().stdout, "a\n1\nb\ntwo\n");
+    assert!(!p.log().contains(STATIC_SECRET));
+}
+
+#[test]
+fn kill_query_from_a_second_mariadb_client_and_change_user_is_refused() {
+    let p = Proxy::start(&[my_password_conn()], &[], &[]);
+    let port = p.ports[0];
+    let sleeper = Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--skip-ssl",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            &port.to_string(),
+            "-u",
+            "w",
+            "-N",
+            "-B",
+            "-e",
+            "select 'proxy_sleep_marker', sleep(30)",
+            "rdsql",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let id = String::from_utf8_lossy(
+        &mariadb_client(port, "select id from information_schema.processlist where info like 'select %proxy_sleep_marker%' and info not like '%processlist%'").stdout,
+    )
+    .trim()
+    .to_string();
+    assert!(!id.is_empty());
+    let t = Instant::now();
+    let k = mariadb_client(port, &format!("kill query {id}"));
+    assert!(k.status.success(), "{}", String::from_utf8_lossy(&k.stderr));
+    let o = sleeper.wait_with_output().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // An interrupted SLEEP returns 1, or the statement reports the
+    // interruption (server versions differ).
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(
+        out.contains("proxy_sleep_marker\t1") || err.contains("interrupted"),
+        "{out}{err}"
+    );
+
+    // COM_CHANGE_USER, by hand: greeting, login, then the command.
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let read = |s: &mut std::net::TcpStream| {
+        let mut h = [0u8; 4];
+        s.read_exact(&mut h).unwrap();
+        let n = h[0] as usize | (h[1] as usize) << 8 | (h[2] as usize) << 16;
+        let mut p = vec![0; n];
+        s.read_exact(&mut p).unwrap();
+        p
+    };
+    let greeting = read(&mut s);
+    assert_eq!(greeting[0], 10);
+    let mut r = Vec::new();
+    r.extend_from_slice(&(512u32 | 32768 | (1 << 19)).to_le_bytes());
+    r.extend_from_slice(&(1u32 << 24).to_le_bytes());
+    r.push(45);
+    r.extend_from_slice(&[0; 23]);
+    r.extend_from_slice(b"anyone\0");
+    r.push(0);
+    r.extend_from_slice(b"mysql_native_password\0");
+    let mut pk = vec![r.len() as u8, 0, 0, 1];
+    pk.extend_from_slice(&r);
+    s.write_all(&pk).unwrap();
+    assert_eq!(read(&mut s)[0], 0, "OK after login");
+    s.write_all(&[5, 0, 0, 0, 0x11, b'r', b'o', b'o', b't'])
+        .unwrap();
+    let e = read(&mut s);
+    assert_eq!(e[0], 0xff);
+    assert!(String::from_utf8_lossy(&e).contains("COM_CHANGE_USER is not supported"));
 }
