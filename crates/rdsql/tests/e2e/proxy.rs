@@ -590,3 +590,110 @@ fn kill_query_from_a_second_mariadb_client_and_change_user_is_refused() {
     assert_eq!(e[0], 0xff);
     assert!(String::from_utf8_lossy(&e).contains("COM_CHANGE_USER is not supported"));
 }
+
+#[test]
+fn two_hundred_clients_at_once_and_an_upstream_restart() {
+    // A server of its own: this test raises its connection limit and
+    // restarts it.
+    let pg = rdsql_testkit::PgServer::start_private("pg-proxy");
+    pg.psql("alter system set max_connections = 260");
+    pg.restart();
+    let conn = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        pg.url("rdsql_scram", "127.0.0.1"),
+        ca()
+    );
+    let p = Proxy::start(&[conn], &["--health-port", "0"], &[]);
+    let port = p.ports[0].to_string();
+    let pgbench = |args: &[&str]| {
+        Command::new(pg_bin().join("pgbench"))
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "whoever"])
+            .args(args)
+            .arg("rdsql")
+            .output()
+            .unwrap()
+    };
+    let init = pgbench(&["-i", "-s", "1", "-q"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    // 200 clients connected at once, each running 5 transactions.
+    let run = pgbench(&["-c", "200", "-j", "4", "-t", "5", "-S"]);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.contains("number of transactions actually processed: 1000/1000"),
+        "{out}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(metric(&p.metrics(), "rdsql_proxy_open_connections"), 0);
+
+    // The upstream restarts under a running statement: that client gets
+    // an error, and new clients work afterwards.
+    let running = Command::new(pg_bin().join("psql"))
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "w",
+            "-d",
+            "rdsql",
+            "-c",
+            "select pg_sleep(10)",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    pg.restart();
+    let o = running.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("terminat") || err.contains("closed"), "{err}");
+    let o = psql(p.ports[0], "rdsql", "select 'after_restart'");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "after_restart",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn sso_and_iam_profile_connections_through_the_proxy() {
+    // SSO (signed in already: the AWS CLI's cache) for PostgreSQL…
+    let w = crate::sso::World::new();
+    w.write_cli_cache("corp", 3600, 86400, false);
+    let (_, pg_sso, _, _) = crate::iam::engines(IAM_USER, "&auth=sso&aws_profile=modern").remove(0);
+    // …and an AWS profile (credentials file) for MariaDB.
+    let (_, my_profile, _, _) = crate::iam::engines(
+        IAM_USER,
+        &format!("&auth=iam-profile&aws_profile=keys&aws_region={REGION}"),
+    )
+    .remove(1);
+    let p = Proxy::start(&[pg_sso, my_profile], &[], &w.env());
+    let o = psql(p.ports[0], "rdsql", "select current_user");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        IAM_USER,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = mariadb_client(p.ports[1], "select current_user()");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("{IAM_USER}@%"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let log = p.log();
+    assert!(
+        !log.contains(STATIC_SECRET) && !log.contains("X-Amz"),
+        "{log}"
+    );
+}

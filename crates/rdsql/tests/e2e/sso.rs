@@ -65,7 +65,7 @@ impl World {
     }
 
     /// A cache entry as AWS CLI v2 writes it, with chosen expiries.
-    fn write_cli_cache(
+    pub fn write_cli_cache(
         &self,
         key: &str,
         expires_in: i64,
