@@ -641,7 +641,9 @@ async fn relay<S>(client: &mut S, up: Box<dyn Io>, shared: &Shared) -> (u64, u64
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let (mut cr, cw) = tokio::io::split(client);
+    let (cr, cw) = tokio::io::split(client);
+    // Buffered: a command's header and body in one read, mostly.
+    let mut cr = tokio::io::BufReader::with_capacity(32 * 1024, cr);
     let cw = tokio::sync::Mutex::new(cw);
     let (mut ur, mut uw) = tokio::io::split(up);
     let up_bytes = std::sync::atomic::AtomicU64::new(0);
@@ -653,11 +655,13 @@ where
                 break;
             }
             let n = h[0] as usize | (h[1] as usize) << 8 | (h[2] as usize) << 16;
-            let mut p = vec![0; n];
-            if cr.read_exact(&mut p).await.is_err() {
+            // Header and payload go upstream in one write.
+            let mut p = vec![0; n + 4];
+            p[..4].copy_from_slice(&h);
+            if cr.read_exact(&mut p[4..]).await.is_err() {
                 break;
             }
-            if h[3] == 0 && p.first() == Some(&COM_CHANGE_USER) {
+            if h[3] == 0 && p.get(4) == Some(&COM_CHANGE_USER) {
                 let e = err_packet(
                     1,
                     1047,
@@ -669,7 +673,7 @@ where
                 }
                 continue;
             }
-            if uw.write_all(&h).await.is_err() || uw.write_all(&p).await.is_err() {
+            if uw.write_all(&p).await.is_err() {
                 break;
             }
             up_bytes.fetch_add(n as u64 + 4, Ordering::Relaxed);

@@ -697,3 +697,81 @@ fn sso_and_iam_profile_connections_through_the_proxy() {
         "{log}"
     );
 }
+
+#[test]
+fn unix_sockets_and_json_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("s");
+    let p = Proxy::start(
+        &[password_conn(), my_password_conn()],
+        &["--unix-socket", sock.to_str().unwrap(), "--json-logs"],
+        &[],
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    // psql finds DIR/.s.PGSQL.PORT by itself.
+    let o = Command::new(pg_bin().join("psql"))
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-h",
+            sock.to_str().unwrap(),
+            "-p",
+            &p.ports[0].to_string(),
+            "-U",
+            "w",
+            "-d",
+            "rdsql",
+            "-c",
+            "select 'via_socket'",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "via_socket",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = Command::new("mariadb")
+        .args(["--no-defaults", "-S"])
+        .arg(sock.join(format!("mysql.{}.sock", p.ports[1])))
+        .args([
+            "-u",
+            "w",
+            "-N",
+            "-B",
+            "-e",
+            "select 'my_via_socket'",
+            "rdsql",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "my_via_socket",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let log = p.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["event"] == "open" && v["client"] == "unix socket"),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["event"] == "close" && v["bytes_down"].as_u64() > Some(0)),
+        "{log}"
+    );
+    assert!(!log.contains(PASSWORD), "{log}");
+}
