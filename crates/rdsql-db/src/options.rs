@@ -256,6 +256,12 @@ fields! {
         kind: FieldKind::Number, env: [],
         parse: parse_port, show: u16::to_string,
     },
+    /// The local port `rdsql proxy` serves this connection on (instead of the next in turn).
+    proxy_port: u16 = {
+        flag: "proxy-port", short: None, value: "PORT",
+        kind: FieldKind::Number, env: [],
+        parse: parse_port, show: u16::to_string,
+    },
 }
 
 /// The names accepted as URL query parameters (and saved-connection keys).

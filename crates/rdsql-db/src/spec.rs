@@ -127,6 +127,8 @@ pub struct ServerSpec {
     pub iam_host: Option<String>,
     /// The real endpoint's port behind a tunnel (`--iam-port`).
     pub iam_port: Option<u16>,
+    /// The local port `rdsql proxy` serves this connection on, if fixed.
+    pub proxy_port: Option<u16>,
 }
 
 impl ServerSpec {
@@ -342,6 +344,7 @@ impl ConnectionSpec {
             connect_timeout,
             iam_host: opts.iam_host,
             iam_port: opts.iam_port,
+            proxy_port: opts.proxy_port,
         }))
     }
 }

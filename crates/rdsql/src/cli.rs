@@ -64,7 +64,8 @@ pub struct ProxyArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub address: String,
     /// Port of the first CONN's listener; the next ones count up
-    /// (default 5432; 0 = a free port each).
+    /// (default 5432 / 3306; 0 = a free port each); a CONN's own
+    /// `proxy_port` (URL parameter or saved field) wins.
     #[arg(long)]
     pub port: Option<u16>,
     /// Also listen on PostgreSQL-style Unix sockets in DIR (made 0700).

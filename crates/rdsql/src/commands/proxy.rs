@@ -63,10 +63,11 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
     let mut tasks = vec![];
     let mut sockets = vec![];
     for (i, t) in targets.iter().enumerate() {
-        let port = if base == 0 {
-            0
-        } else {
-            base.saturating_add(i as u16)
+        // A CONN may name its own port (`proxy_port`); the rest count up.
+        let port = match t.spec.proxy_port {
+            Some(p) => p,
+            None if base == 0 => 0,
+            None => base.saturating_add(i as u16),
         };
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
             .await

@@ -699,6 +699,17 @@ fn sso_and_iam_profile_connections_through_the_proxy() {
 }
 
 #[test]
+fn a_connection_names_its_own_proxy_port() {
+    let (l, fixed) = silent_listener();
+    drop(l);
+    let conn = format!("{}&proxy_port={fixed}", password_conn());
+    let p = Proxy::start(&[conn], &[], &[]);
+    assert_eq!(p.ports, vec![fixed]);
+    let o = psql(fixed, "rdsql", "select 'fixed_port'");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "fixed_port");
+}
+
+#[test]
 fn unix_sockets_and_json_logs() {
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("s");
