@@ -1,6 +1,7 @@
 //! JSON (one array of objects per result set) and NDJSON (one object per
-//! line). Values are strings in the server's text form, NULL is `null`;
-//! bytes that are not UTF-8 become `"\x…"` hex, as PostgreSQL prints bytea.
+//! line). Values keep their type where the engine reports it (see
+//! [`crate::typed`]): numbers, booleans, nested JSON, arrays; text otherwise;
+//! NULL is `null`. Repeated column names get unique keys (`a`, `a_2`).
 
 use crate::Status;
 use rdsql_db::ResultSink;
@@ -12,6 +13,8 @@ pub struct JsonWriter<'a> {
     lines: bool,
     /// Column names, pre-encoded as JSON keys with their colon.
     keys: Vec<Vec<u8>>,
+    /// How each column's values are written (text until types arrive).
+    kinds: Vec<crate::typed::Kind>,
     rows: u64,
 }
 
@@ -22,27 +25,16 @@ impl<'a> JsonWriter<'a> {
             status,
             lines,
             keys: vec![],
+            kinds: vec![],
             rows: 0,
-        }
-    }
-}
-
-pub fn write_json_string(out: &mut dyn Write, v: &[u8]) -> io::Result<()> {
-    match std::str::from_utf8(v) {
-        Ok(s) => serde_json::to_writer(&mut *out, s).map_err(io::Error::other),
-        Err(_) => {
-            out.write_all(b"\"\\\\x")?;
-            for b in v {
-                write!(out, "{b:02x}")?;
-            }
-            out.write_all(b"\"")
         }
     }
 }
 
 impl ResultSink for JsonWriter<'_> {
     fn begin_result(&mut self, columns: &[String]) -> io::Result<()> {
-        self.keys = columns
+        self.kinds = vec![crate::typed::Kind::Text; columns.len()];
+        self.keys = crate::typed::unique_names(columns)
             .iter()
             .map(|c| {
                 let mut k = serde_json::to_vec(c).unwrap_or_default();
@@ -54,6 +46,10 @@ impl ResultSink for JsonWriter<'_> {
         if !self.lines {
             self.out.write_all(b"[")?;
         }
+        Ok(())
+    }
+    fn column_types(&mut self, types: &[String]) -> io::Result<()> {
+        self.kinds = types.iter().map(|t| crate::typed::kind(t)).collect();
         Ok(())
     }
     fn row(&mut self, values: &[Option<&[u8]>]) -> io::Result<()> {
@@ -68,7 +64,14 @@ impl ResultSink for JsonWriter<'_> {
             }
             self.out.write_all(k)?;
             match v {
-                Some(v) => write_json_string(&mut self.out, v)?,
+                Some(v) => crate::typed::write_value(
+                    &mut self.out,
+                    self.kinds
+                        .get(i)
+                        .copied()
+                        .unwrap_or(crate::typed::Kind::Text),
+                    v,
+                )?,
                 None => self.out.write_all(b"null")?,
             }
         }

@@ -7,6 +7,7 @@ mod csv;
 mod json;
 mod table;
 mod tsv;
+pub mod typed;
 
 pub use table::TableOptions;
 
@@ -52,6 +53,12 @@ impl Format {
         ]
         .into_iter()
         .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+
+    /// Whether the writer uses column types (JSON keeps them), so the
+    /// engine should report them (PostgreSQL: one describe round trip).
+    pub fn needs_types(self) -> bool {
+        matches!(self, Format::Json | Format::Ndjson)
     }
 
     /// The media type of a download in this format.

@@ -91,6 +91,9 @@ impl rdsql_db::ResultSink for Counting<'_> {
     fn begin_result(&mut self, columns: &[String]) -> std::io::Result<()> {
         self.inner.begin_result(columns)
     }
+    fn column_types(&mut self, types: &[String]) -> std::io::Result<()> {
+        self.inner.column_types(types)
+    }
     fn row(&mut self, values: &[Option<&[u8]>]) -> std::io::Result<()> {
         self.rows += 1;
         if self.rows.is_multiple_of(10_000) {
@@ -147,6 +150,8 @@ async fn run(job: &Job, tx: SyncSender<Vec<u8>>) -> Result<u64, Failure> {
         .await
         .map_err(|e| Failure::connect(e, Some(job.provider.describe())))?;
     let engine = conn.engine();
+    // As `rdsql query`: JSON keeps value types.
+    conn.set_describe(job.format.needs_types());
     let out = ChunkWriter {
         tx,
         buf: Vec::with_capacity(CHUNK + 1024),

@@ -58,11 +58,32 @@ impl SqliteConnection {
                 .map(|c| c.decl_type().unwrap_or("").to_lowercase())
                 .collect();
             sink.begin_result(&names)?;
-            sink.column_types(&types)?;
+            // An expression has no declared type: the first row's storage
+            // class stands in for it.
+            let mut pending_types = if types.iter().any(String::is_empty) {
+                Some(types)
+            } else {
+                sink.column_types(&types)?;
+                None
+            };
             let mut rows = stmt.raw_query();
             let mut n = 0u64;
             let mut text: Vec<Option<Vec<u8>>> = vec![None; ncols];
             while let Some(row) = rows.next().map_err(query_error)? {
+                if let Some(mut t) = pending_types.take() {
+                    for (i, slot) in t.iter_mut().enumerate() {
+                        if slot.is_empty() {
+                            *slot = match row.get_ref(i).map_err(query_error)? {
+                                ValueRef::Integer(_) => "integer",
+                                ValueRef::Real(_) => "real",
+                                ValueRef::Blob(_) => "blob",
+                                _ => "",
+                            }
+                            .to_string();
+                        }
+                    }
+                    sink.column_types(&t)?;
+                }
                 let mut values: Vec<Option<&[u8]>> = Vec::with_capacity(ncols);
                 // Numbers need formatting into owned buffers first.
                 for (i, slot) in text.iter_mut().enumerate() {

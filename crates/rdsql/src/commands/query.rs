@@ -12,6 +12,8 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     let spec = connect::resolve(&args.conn)?;
     let sources = open_sources(&args)?;
     let (mut conn, provider) = connect::open_session(&spec).await?;
+    // JSON keeps value types: have the engine report them.
+    conn.set_describe(args.format.needs_types());
     let engine = conn.engine();
     // SQLite has no server to cancel on: signals keep their default
     // (immediate exit) there.

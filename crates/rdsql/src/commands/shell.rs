@@ -283,8 +283,10 @@ impl Shell {
         let mut sink = self.sink(out);
         let started = Instant::now();
         let mut all_ok = true;
+        let needs_types = self.format.needs_types();
         for &stmt in stmts {
             let conn = self.conn.as_mut().expect("connected");
+            conn.set_describe(needs_types);
             let canceller = conn.canceller();
             let result = {
                 let fut = conn.run_statement(stmt, sink.as_mut());

@@ -246,9 +246,9 @@ fn formats_errors_and_result_sets() {
         "-c",
         "select 1 as n, null as z, 'q\"' as s",
     ]);
-    assert_eq!(o.ok().stdout, "{\"n\":\"1\",\"z\":null,\"s\":\"q\\\"\"}\n");
+    assert_eq!(o.ok().stdout, "{\"n\":1,\"z\":null,\"s\":\"q\\\"\"}\n");
     let o = rdsql(&["query", &u, "--format", "json", "-c", "select 1 as n"]);
-    assert_eq!(o.ok().stdout, "[\n{\"n\":\"1\"}\n]\n");
+    assert_eq!(o.ok().stdout, "[\n{\"n\":1}\n]\n");
     let o = rdsql(&["query", &u, "-c", "select 1 as n, null as z"]);
     assert_eq!(
         o.ok().stdout,
@@ -333,4 +333,26 @@ fn sigterm_kills_the_running_query_on_the_same_server() {
         "select count(*) from information_schema.processlist where info like '%sig_term_probe%' and id <> connection_id()",
     );
     assert_eq!(running.trim(), "0");
+}
+
+#[test]
+fn json_keeps_types_that_jq_can_use() {
+    let u = url("127.0.0.1");
+    let sql = "select cast(1 as signed) as i, cast(18446744073709551615 as unsigned) as u, \
+               cast(1.50 as decimal(10,2)) as dc, 1.5e0 as dbl, 'text' as t, null as z, \
+               date '2026-11-29' as d, x'00ff' as bin, 'x' as dup, 'y' as dup";
+    let o = rdsql(&["query", &u, "--format", "json", "-c", sql]);
+    let out = o.ok().stdout.clone();
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let r = &v[0];
+    assert_eq!(r["i"], 1);
+    assert!(out.contains("\"u\":18446744073709551615"), "{out}");
+    assert!(out.contains("\"dc\":1.50"), "{out}");
+    assert_eq!(r["dbl"], 1.5);
+    assert_eq!(r["t"], "text");
+    assert_eq!(r["z"], serde_json::Value::Null);
+    assert_eq!(r["d"], "2026-11-29");
+    assert_eq!(r["bin"], "\\x00ff");
+    assert_eq!(r["dup_2"], "y");
+    assert_eq!(crate::postgres::jq(".[0].i + 1", &out), "2");
 }

@@ -274,11 +274,11 @@ fn every_output_format() {
     assert_eq!(run("tsv"), "n\ts\tz\n1\ta\\tb\t\\N\n2\té\"\t\n");
     assert_eq!(
         run("json"),
-        "[\n{\"n\":\"1\",\"s\":\"a\\tb\",\"z\":null},\n{\"n\":\"2\",\"s\":\"é\\\"\",\"z\":\"\"}\n]\n"
+        "[\n{\"n\":1,\"s\":\"a\\tb\",\"z\":null},\n{\"n\":2,\"s\":\"é\\\"\",\"z\":\"\"}\n]\n"
     );
     assert_eq!(
         run("ndjson"),
-        "{\"n\":\"1\",\"s\":\"a\\tb\",\"z\":null}\n{\"n\":\"2\",\"s\":\"é\\\"\",\"z\":\"\"}\n"
+        "{\"n\":1,\"s\":\"a\\tb\",\"z\":null}\n{\"n\":2,\"s\":\"é\\\"\",\"z\":\"\"}\n"
     );
     assert_eq!(
         run("table"),
@@ -489,4 +489,65 @@ fn a_lost_connection_stops_a_script() {
         "{}",
         o.stdout
     );
+}
+
+/// Runs `jq FILTER` over `input`; its stdout.
+pub fn jq(filter: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut c = std::process::Command::new("jq")
+        .args(["-c", filter])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("jq (Debian: apt-get install jq)");
+    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(o.status.success(), "jq {filter} failed on {input}");
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn json_keeps_types_that_jq_can_use() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let sql = "select 1::int2 as i2, 2147483647::int4 as i4, 9223372036854775807::int8 as i8, \
+               1.5::float4 as f4, 'NaN'::float8 as nan, '-Infinity'::float8 as ninf, \
+               123456789012345678901234567890.000000001::numeric as big, true as b, \
+               '{\"k\": [1, {\"x\": null}]}'::jsonb as jb, '[1,2]'::json as j, \
+               array[1, null, 3] as arr, array['a b', 'c\"d', null] as tarr, array[[1,2],[3,4]] as nested, \
+               '\\x00ff'::bytea as bin, date '2026-11-29' as d, 'x' as dup, 'y' as dup, \
+               '12.50'::money as m, null::int4 as nul";
+    let o = rdsql(&["query", &u, "--format", "json", "-c", sql]);
+    let out = o.ok().stdout.clone();
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let r = &v[0];
+    assert_eq!(r["i2"], 1);
+    assert_eq!(r["i4"], 2147483647);
+    assert_eq!(r["i8"], 9223372036854775807i64);
+    assert_eq!(r["f4"], 1.5);
+    assert_eq!(r["nan"], "NaN");
+    assert_eq!(r["ninf"], "-Infinity");
+    assert!(
+        out.contains("\"big\":123456789012345678901234567890.000000001"),
+        "digit for digit: {out}"
+    );
+    assert_eq!(r["b"], true);
+    assert_eq!(r["jb"], serde_json::json!({"k": [1, {"x": null}]}));
+    assert_eq!(r["j"], serde_json::json!([1, 2]));
+    assert_eq!(r["arr"], serde_json::json!([1, null, 3]));
+    assert_eq!(r["tarr"], serde_json::json!(["a b", "c\"d", null]));
+    assert_eq!(r["nested"], serde_json::json!([[1, 2], [3, 4]]));
+    assert_eq!(r["bin"], "\\x00ff");
+    assert_eq!(r["d"], "2026-11-29");
+    assert_eq!(r["dup"], "x");
+    assert_eq!(r["dup_2"], "y");
+    assert_eq!(r["m"], "$12.50");
+    assert_eq!(r["nul"], serde_json::Value::Null);
+    // jq computes with the numbers and reads every line of NDJSON.
+    assert_eq!(jq(".[0].i4 + 1", &out), "2147483648");
+    assert_eq!(jq(".[] | select(.i2 > 0) | .b", &out), "true");
+    let nd = rdsql(&["query", &u, "--format", "ndjson", "-c", sql])
+        .ok()
+        .stdout
+        .clone();
+    assert_eq!(jq(".arr | length", &nd), "3");
 }

@@ -36,7 +36,7 @@ fn file_database_persists() {
     ]);
     assert_eq!(
         o.ok().stdout,
-        "[\n{\"id\":\"1\",\"name\":\"a\"},\n{\"id\":\"2\",\"name\":\"b\"}\n]\n"
+        "[\n{\"id\":1,\"name\":\"a\"},\n{\"id\":2,\"name\":\"b\"}\n]\n"
     );
     rdsql(&["query", &url, "-c", "select * from missing"]).fails(3, "no such table: missing");
 }
@@ -122,4 +122,22 @@ fn sigint_stops_a_runaway_sqlite_query() {
     );
     assert_ne!(o.code, 0);
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}
+
+#[test]
+fn json_keeps_types_that_jq_can_use() {
+    let o = rdsql(&[
+        "query",
+        "sqlite::memory:",
+        "--format",
+        "ndjson",
+        "-c",
+        "select 1 as i, 2.5 as r, 'a' as t, x'00ff' as b, null as z, 1 + 1 as e",
+    ]);
+    let out = o.ok().stdout.clone();
+    assert_eq!(
+        out,
+        "{\"i\":1,\"r\":2.5,\"t\":\"a\",\"b\":\"\\\\x00ff\",\"z\":null,\"e\":2}\n"
+    );
+    assert_eq!(crate::postgres::jq(".r * 2", &out), "5");
 }

@@ -145,9 +145,11 @@ fn export_is_byte_identical_to_rdsql_query_on_both_engines() {
             assert!(cli.raw_stdout.len() > 100_000 || format == "csv" || format == "tsv");
             assert!(
                 got.bytes == cli.raw_stdout,
-                "{format}: export differs from rdsql query ({} vs {} bytes)",
+                "{format}: export differs from rdsql query ({} vs {} bytes): {:?} vs {:?}",
                 got.bytes.len(),
-                cli.raw_stdout.len()
+                cli.raw_stdout.len(),
+                String::from_utf8_lossy(&got.bytes[..200.min(got.bytes.len())]),
+                String::from_utf8_lossy(&cli.raw_stdout[..200.min(cli.raw_stdout.len())])
             );
             // One download per export; the page is told it ran again.
             assert_eq!(ui.get(&url).status, 410);
