@@ -55,10 +55,11 @@ impl Format {
         .find(|f| f.name().eq_ignore_ascii_case(s))
     }
 
-    /// Whether the writer uses column types (JSON keeps them), so the
+    /// Whether the writer uses column types (JSON keeps them, tables align
+    /// numbers right), so the
     /// engine should report them (PostgreSQL: one describe round trip).
     pub fn needs_types(self) -> bool {
-        matches!(self, Format::Json | Format::Ndjson)
+        matches!(self, Format::Json | Format::Ndjson | Format::Table)
     }
 
     /// The media type of a download in this format.

@@ -1,6 +1,10 @@
-//! Aligned columns in psql's style. The first rows (a bounded window) are
-//! buffered to size the columns; the rest stream with those widths. In the
-//! shell, rows are fitted to the terminal and `\x` prints one block per row.
+//! Aligned columns exactly as psql prints them (docs/output.md): centred
+//! headers, numeric types right-aligned, NULL as an empty cell, multi-line
+//! values with psql's `+` continuation, tabs to 8-column stops, control
+//! characters as `\r` / `\xNN`, `(N rows)` footer. The first rows (a
+//! bounded window) are buffered to size the columns; the rest stream with
+//! those widths. In the shell, rows are fitted to the terminal and `\x`
+//! prints one block per row.
 
 use crate::{Status, affected_text};
 use rdsql_db::ResultSink;
@@ -9,8 +13,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Rows buffered to size columns before streaming starts.
 const WINDOW: usize = 1000;
-/// How NULL is shown, distinct from an empty string.
-const NULL: &str = "<null>";
+/// How NULL is shown: as psql, an empty cell.
+const NULL: &str = "";
 
 /// Shell settings for tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,6 +34,8 @@ pub struct TableWriter<'a> {
     rows_seen: u64,
     columns: Vec<String>,
     widths: Vec<usize>,
+    /// Right-aligned (numeric) columns, by type.
+    right: Vec<bool>,
     window: Vec<Vec<Option<String>>>,
     /// Header printed and widths fixed.
     streaming: bool,
@@ -44,6 +50,7 @@ impl<'a> TableWriter<'a> {
             rows_seen: 0,
             columns: vec![],
             widths: vec![],
+            right: vec![],
             window: vec![],
             streaming: false,
         }
@@ -75,7 +82,7 @@ impl<'a> TableWriter<'a> {
     fn flush_window(&mut self) -> io::Result<()> {
         for row in &self.window {
             for (w, v) in self.widths.iter_mut().zip(row) {
-                *w = (*w).max(v.as_deref().unwrap_or(NULL).width());
+                *w = (*w).max(cell_width(v.as_deref().unwrap_or(NULL)));
             }
         }
         if self.opts.expanded_auto
@@ -90,12 +97,11 @@ impl<'a> TableWriter<'a> {
             return Ok(());
         }
         self.fit();
-        let header: Vec<Option<String>> = self.columns.iter().cloned().map(Some).collect();
-        write_line(&mut self.out, &self.widths, &header)?;
+        write_header(&mut self.out, &self.widths, &self.columns)?;
         let sep: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
         writeln!(self.out, "{}", sep.join("+"))?;
         for row in std::mem::take(&mut self.window) {
-            write_line(&mut self.out, &self.widths, &row)?;
+            write_line(&mut self.out, &self.widths, &self.right, &row)?;
         }
         self.streaming = true;
         Ok(())
@@ -126,24 +132,49 @@ impl<'a> TableWriter<'a> {
     }
 }
 
-/// Renders a value for a terminal: lossy UTF-8, control characters escaped
-/// so a value can never break the layout.
+/// Renders a value as psql does: lossy UTF-8; newlines kept (the cell
+/// gets several lines), tabs expanded to 8-column stops within the cell,
+/// `\r` shown as `\r` and other control characters as `\xNN`.
 fn display(v: &[u8]) -> String {
     let s = String::from_utf8_lossy(v);
     if !s.chars().any(|c| c.is_control()) {
         return s.into_owned();
     }
     let mut out = String::with_capacity(s.len() + 8);
+    let mut col = 0;
     for c in s.chars() {
         match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
+            '\n' => {
+                out.push('\n');
+                col = 0;
+                continue;
+            }
+            '\t' => {
+                let n = 8 - col % 8;
+                out.push_str(&" ".repeat(n));
+                col += n;
+                continue;
+            }
+            '\r' => {
+                out.push_str("\\r");
+                col += 2;
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+                col += 4;
+            }
+            c => {
+                out.push(c);
+                col += c.width().unwrap_or(0);
+            }
         }
     }
     out
+}
+
+/// The widest line of a cell.
+fn cell_width(v: &str) -> usize {
+    v.split('\n').map(|l| l.width()).max().unwrap_or(0)
 }
 
 /// Cuts `v` to `w` display columns, marking the cut with `…`.
@@ -165,27 +196,122 @@ fn truncate(v: &str, w: usize) -> String {
     out
 }
 
-fn write_line(out: &mut dyn Write, widths: &[usize], row: &[Option<String>]) -> io::Result<()> {
-    let mut line = String::new();
-    let last = row.len().saturating_sub(1);
-    for (i, (w, v)) in widths.iter().zip(row).enumerate() {
-        let v = truncate(v.as_deref().unwrap_or(NULL), *w);
-        if i > 0 {
-            line.push('|');
+/// Header lines: each name centred (extra space on the right), `+` after
+/// a name that continues on the next line; trailing spaces kept, as psql.
+fn write_header(out: &mut dyn Write, widths: &[usize], names: &[String]) -> io::Result<()> {
+    let cells: Vec<Vec<&str>> = names.iter().map(|n| n.split('\n').collect()).collect();
+    let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+    for k in 0..height {
+        let mut line = String::new();
+        for (j, (w, c)) in widths.iter().zip(&cells).enumerate() {
+            if j > 0 {
+                line.push('|');
+            }
+            let t = truncate(c.get(k).copied().unwrap_or(""), *w);
+            let free = w.saturating_sub(t.width());
+            line.push(' ');
+            line.push_str(&" ".repeat(free / 2));
+            line.push_str(&t);
+            line.push_str(&" ".repeat(free - free / 2));
+            line.push(if c.len() > k + 1 { '+' } else { ' ' });
         }
-        line.push(' ');
-        line.push_str(&v);
-        if i < last {
-            line.push_str(&" ".repeat(w.saturating_sub(v.width()) + 1));
-        }
+        writeln!(out, "{line}")?;
     }
-    writeln!(out, "{line}")
+    Ok(())
+}
+
+/// One row: as many lines as its tallest cell. Cells are padded to the
+/// column's width (right-aligned for numbers), a continuing cell ends in
+/// `+`; the last column carries no trailing padding.
+fn write_line(
+    out: &mut dyn Write,
+    widths: &[usize],
+    right: &[bool],
+    row: &[Option<String>],
+) -> io::Result<()> {
+    let cells: Vec<Vec<&str>> = row
+        .iter()
+        .map(|v| v.as_deref().unwrap_or(NULL).split('\n').collect())
+        .collect();
+    let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+    let last = row.len().saturating_sub(1);
+    let mut line = String::new();
+    for k in 0..height {
+        line.clear();
+        for (j, (w, c)) in widths.iter().zip(&cells).enumerate() {
+            if j > 0 {
+                line.push('|');
+            }
+            line.push(' ');
+            let text = c.get(k).map(|t| truncate(t, *w));
+            let continues = c.len() > k + 1;
+            let pad = w.saturating_sub(text.as_deref().map(|t| t.width()).unwrap_or(0));
+            let right = right.get(j).copied().unwrap_or(false);
+            if j == last && !continues {
+                // psql pads a right-aligned last cell (even an empty one)
+                // on its own lines, and nothing below them.
+                if let Some(t) = text.as_deref() {
+                    if right {
+                        line.push_str(&" ".repeat(pad));
+                    }
+                    line.push_str(t);
+                }
+                continue;
+            }
+            if right {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(text.as_deref().unwrap_or(""));
+            } else {
+                line.push_str(text.as_deref().unwrap_or(""));
+                line.push_str(&" ".repeat(pad));
+            }
+            line.push(if continues { '+' } else { ' ' });
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Whether psql right-aligns a column of this type (and the same types of
+/// MySQL/MariaDB and SQLite).
+fn right_aligned(t: &str) -> bool {
+    let base = t
+        .split(['(', ' '])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        base.as_str(),
+        "int2"
+            | "int4"
+            | "int8"
+            | "float4"
+            | "float8"
+            | "numeric"
+            | "oid"
+            | "xid"
+            | "xid8"
+            | "cid"
+            | "money"
+            | "smallint"
+            | "integer"
+            | "bigint"
+            | "int"
+            | "tinyint"
+            | "mediumint"
+            | "decimal"
+            | "float"
+            | "double"
+            | "real"
+            | "year"
+    )
 }
 
 impl ResultSink for TableWriter<'_> {
     fn begin_result(&mut self, columns: &[String]) -> io::Result<()> {
         self.columns = columns.iter().map(|c| display(c.as_bytes())).collect();
-        self.widths = self.columns.iter().map(|c| c.width()).collect();
+        self.widths = self.columns.iter().map(|c| cell_width(c)).collect();
+        self.right = vec![false; columns.len()];
         self.window.clear();
         self.streaming = false;
         self.rows_seen = 0;
@@ -194,13 +320,17 @@ impl ResultSink for TableWriter<'_> {
         }
         Ok(())
     }
+    fn column_types(&mut self, types: &[String]) -> io::Result<()> {
+        self.right = types.iter().map(|t| right_aligned(t)).collect();
+        Ok(())
+    }
     fn row(&mut self, values: &[Option<&[u8]>]) -> io::Result<()> {
         let row: Vec<Option<String>> = values.iter().map(|v| v.map(display)).collect();
         if self.opts.expanded && (self.streaming || !self.opts.expanded_auto) {
             return self.expanded_row(&row);
         }
         if self.streaming {
-            return write_line(&mut self.out, &self.widths, &row);
+            return write_line(&mut self.out, &self.widths, &self.right, &row);
         }
         self.window.push(row);
         if self.window.len() >= WINDOW {

@@ -282,7 +282,7 @@ fn every_output_format() {
     );
     assert_eq!(
         run("table"),
-        " n | s    | z\n---+------+--------\n 1 | a\\tb | <null>\n 2 | é\"   | \n(2 rows)\n\n"
+        " n |     s     | z \n---+-----------+---\n 1 | a       b | \n 2 | é\"        | \n(2 rows)\n\n"
     );
     let empty = rdsql(&[
         "query",
@@ -550,4 +550,39 @@ fn json_keeps_types_that_jq_can_use() {
         .stdout
         .clone();
     assert_eq!(jq(".arr | length", &nd), "3");
+}
+
+/// One value of every built-in type a user meets, NULLs, multi-line and
+/// tab-holding text, wide characters and control characters.
+pub const EVERY_TYPE: &str = "select 1::int2 as i2, 2::int4 as i4, 3::int8 as i8, 1234.5678::numeric as num, \
+    1.5::float4 as f4, 2.25::float8 as f8, 'NaN'::float8 as nan, 12.5::money as m, true as b, \
+    'text'::text as t, 'vc'::varchar(5) as vc, 'c'::char(3) as ch, 'ab'::bytea as by, \
+    date '2026-11-29' as d, time '12:34:56' as tm, timetz '12:34:56+02' as tz, \
+    timestamp '2026-11-29 12:34:56.789' as ts, timestamptz '2026-11-29 12:34:56+00' as tstz, \
+    interval '1 day 02:03:04' as iv, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid as u, \
+    '{\"a\": [1, 2]}'::json as j, '{\"b\": null}'::jsonb as jb, '192.168.0.1/24'::inet as ip, \
+    '10.0.0.0/8'::cidr as net, '08:00:2b:01:02:03'::macaddr as mac, point(1, 2) as pt, \
+    box(point(0, 0), point(1, 1)) as bx, circle(point(0, 0), 2) as ci, B'101'::bit(3) as bit, \
+    B'1'::varbit as vb, 'a fat cat'::tsvector as tsv, 'fat & cat'::tsquery as tsq, \
+    int4range(1, 5) as rng, array[1, null, 3] as arr, array['x y', 'z'] as tarr, 'pg_class'::regclass as rc, \
+    'nm'::name as nm, '0/16B3748'::pg_lsn as lsn, 42::oid as o, null::text as nul, null::int4 as nuli, \
+    E'two\\nlines' as ml, E'a\\tb' as tab, '日本語' as wide, E'x\\ry' as cr";
+
+#[test]
+fn table_output_is_byte_identical_to_psql_for_every_builtin_type() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    for sql in [
+        EVERY_TYPE,
+        "select g as n, repeat('x', g) as s, case when g % 2 = 0 then null else g * 1.5 end as half from generate_series(1, 12) g",
+        "select 1 as a where false",
+        "select 'a' as \"multi\nline header\", 1 as n",
+    ] {
+        let ours = rdsql(&["query", &u, "-c", sql]);
+        let theirs = postgres().peer_psql("rdsql_scram", &[], sql);
+        assert_eq!(
+            String::from_utf8_lossy(&ours.ok().raw_stdout),
+            String::from_utf8_lossy(&theirs),
+            "for {sql}"
+        );
+    }
 }
