@@ -97,11 +97,12 @@ impl<'a> TableWriter<'a> {
             return Ok(());
         }
         self.fit();
-        write_header(&mut self.out, &self.widths, &self.columns)?;
+        let fit = self.opts.max_width.is_some();
+        write_header(&mut self.out, &self.widths, &self.columns, fit)?;
         let sep: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
         writeln!(self.out, "{}", sep.join("+"))?;
         for row in std::mem::take(&mut self.window) {
-            write_line(&mut self.out, &self.widths, &self.right, &row)?;
+            write_line(&mut self.out, &self.widths, &self.right, &row, fit)?;
         }
         self.streaming = true;
         Ok(())
@@ -177,6 +178,13 @@ fn cell_width(v: &str) -> usize {
     v.split('\n').map(|l| l.width()).max().unwrap_or(0)
 }
 
+/// On a terminal (`fit`), `v` cut to `w` columns; in a pipe, all of it — a
+/// value wider than its column (after the sizing window) widens its own
+/// line rather than losing data.
+fn cut(v: &str, w: usize, fit: bool) -> String {
+    if fit { truncate(v, w) } else { v.to_string() }
+}
+
 /// Cuts `v` to `w` display columns, marking the cut with `…`.
 fn truncate(v: &str, w: usize) -> String {
     if v.width() <= w {
@@ -198,7 +206,12 @@ fn truncate(v: &str, w: usize) -> String {
 
 /// Header lines: each name centred (extra space on the right), `+` after
 /// a name that continues on the next line; trailing spaces kept, as psql.
-fn write_header(out: &mut dyn Write, widths: &[usize], names: &[String]) -> io::Result<()> {
+fn write_header(
+    out: &mut dyn Write,
+    widths: &[usize],
+    names: &[String],
+    fit: bool,
+) -> io::Result<()> {
     let cells: Vec<Vec<&str>> = names.iter().map(|n| n.split('\n').collect()).collect();
     let height = cells.iter().map(Vec::len).max().unwrap_or(1);
     for k in 0..height {
@@ -207,7 +220,7 @@ fn write_header(out: &mut dyn Write, widths: &[usize], names: &[String]) -> io::
             if j > 0 {
                 line.push('|');
             }
-            let t = truncate(c.get(k).copied().unwrap_or(""), *w);
+            let t = cut(c.get(k).copied().unwrap_or(""), *w, fit);
             let free = w.saturating_sub(t.width());
             line.push(' ');
             line.push_str(&" ".repeat(free / 2));
@@ -228,6 +241,7 @@ fn write_line(
     widths: &[usize],
     right: &[bool],
     row: &[Option<String>],
+    fit: bool,
 ) -> io::Result<()> {
     let cells: Vec<Vec<&str>> = row
         .iter()
@@ -243,7 +257,7 @@ fn write_line(
                 line.push('|');
             }
             line.push(' ');
-            let text = c.get(k).map(|t| truncate(t, *w));
+            let text = c.get(k).map(|t| cut(t, *w, fit));
             let continues = c.len() > k + 1;
             let pad = w.saturating_sub(text.as_deref().map(|t| t.width()).unwrap_or(0));
             let right = right.get(j).copied().unwrap_or(false);
@@ -330,7 +344,8 @@ impl ResultSink for TableWriter<'_> {
             return self.expanded_row(&row);
         }
         if self.streaming {
-            return write_line(&mut self.out, &self.widths, &self.right, &row);
+            let fit = self.opts.max_width.is_some();
+            return write_line(&mut self.out, &self.widths, &self.right, &row, fit);
         }
         self.window.push(row);
         if self.window.len() >= WINDOW {
@@ -373,5 +388,34 @@ mod tests {
         assert_eq!(truncate("hello", 10), "hello");
         assert_eq!(truncate("hello world", 6), "hello…");
         assert_eq!(truncate("日本語テキスト", 7), "日本語…");
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    #[test]
+    fn a_wide_value_after_the_window_is_kept_whole_in_a_pipe() {
+        let mut buf = Vec::new();
+        {
+            let mut w = TableWriter::with_options(
+                Box::new(&mut buf),
+                Status { quiet: true },
+                TableOptions::default(),
+            );
+            w.begin_result(&["v".into()]).unwrap();
+            for _ in 0..WINDOW {
+                w.row(&[Some(b"x")]).unwrap();
+            }
+            w.row(&[Some(b"a much wider value")]).unwrap();
+            w.end_result(WINDOW as u64 + 1).unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            text.contains(" a much wider value\n"),
+            "{}",
+            &text[text.len() - 80..]
+        );
     }
 }
