@@ -5,9 +5,11 @@
 
 mod csv;
 mod json;
+mod markup;
 mod table;
 mod tsv;
 pub mod typed;
+mod unaligned;
 
 pub use table::TableOptions;
 
@@ -28,6 +30,10 @@ pub enum Format {
     Json,
     /// One JSON object per row and line.
     Ndjson,
+    /// GitHub-flavoured Markdown tables.
+    Markdown,
+    /// HTML tables, as `psql -H`.
+    Html,
 }
 
 impl Format {
@@ -39,6 +45,8 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Json => "json",
             Format::Ndjson => "ndjson",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
@@ -50,6 +58,8 @@ impl Format {
             Format::Tsv,
             Format::Json,
             Format::Ndjson,
+            Format::Markdown,
+            Format::Html,
         ]
         .into_iter()
         .find(|f| f.name().eq_ignore_ascii_case(s))
@@ -59,7 +69,10 @@ impl Format {
     /// numbers right), so the
     /// engine should report them (PostgreSQL: one describe round trip).
     pub fn needs_types(self) -> bool {
-        matches!(self, Format::Json | Format::Ndjson | Format::Table)
+        matches!(
+            self,
+            Format::Json | Format::Ndjson | Format::Table | Format::Markdown | Format::Html
+        )
     }
 
     /// The media type of a download in this format.
@@ -70,6 +83,8 @@ impl Format {
             Format::Tsv => "text/tab-separated-values; charset=utf-8",
             Format::Json => "application/json",
             Format::Ndjson => "application/x-ndjson",
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
         }
     }
 }
@@ -111,7 +126,22 @@ pub fn sink_with<'a>(
     table: TableOptions,
 ) -> Box<dyn ResultSink + 'a> {
     match format {
+        Format::Table if table.unaligned => {
+            Box::new(unaligned::UnalignedWriter::new(out, status, table))
+        }
         Format::Table => Box::new(table::TableWriter::with_options(out, status, table)),
+        Format::Markdown => Box::new(markup::MarkupWriter::new(
+            out,
+            status,
+            markup::Markup::Markdown,
+            table.null,
+        )),
+        Format::Html => Box::new(markup::MarkupWriter::new(
+            out,
+            status,
+            markup::Markup::Html,
+            table.null,
+        )),
         Format::Csv => Box::new(csv::CsvWriter::new(out, status)),
         Format::Tsv => Box::new(tsv::TsvWriter::new(out, status)),
         Format::Json => Box::new(json::JsonWriter::new(out, status, false)),

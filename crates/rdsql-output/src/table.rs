@@ -13,18 +13,40 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Rows buffered to size columns before streaming starts.
 const WINDOW: usize = 1000;
-/// How NULL is shown: as psql, an empty cell.
-const NULL: &str = "";
 
-/// Shell settings for tables.
-#[derive(Debug, Clone, Copy, Default)]
+/// Table settings (psql's `\pset`): the shell's `\x` and width, and the
+/// `rdsql query` flags `-x -t -A -F -R --null`.
+#[derive(Debug, Clone)]
 pub struct TableOptions {
-    /// One "column | value" block per row (psql's `\x`).
+    /// One "column | value" block per row (psql's `\x`, `-x`).
     pub expanded: bool,
     /// Fit rows into this many columns, truncating long values with `…`.
     pub max_width: Option<usize>,
     /// `\x auto`: expanded when the aligned table would be wider than `max_width`.
     pub expanded_auto: bool,
+    /// How NULL is shown (psql's `\pset null`; empty by default).
+    pub null: String,
+    /// Rows only: no header, no footer (`-t`).
+    pub tuples_only: bool,
+    /// Unaligned: fields joined by `field_sep`, records by `record_sep` (`-A`).
+    pub unaligned: bool,
+    pub field_sep: String,
+    pub record_sep: String,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            expanded: false,
+            max_width: None,
+            expanded_auto: false,
+            null: String::new(),
+            tuples_only: false,
+            unaligned: false,
+            field_sep: "|".into(),
+            record_sep: "\n".into(),
+        }
+    }
 }
 
 pub struct TableWriter<'a> {
@@ -36,6 +58,8 @@ pub struct TableWriter<'a> {
     widths: Vec<usize>,
     /// Right-aligned (numeric) columns, by type.
     right: Vec<bool>,
+    /// The widest value (expanded mode).
+    value_w: usize,
     window: Vec<Vec<Option<String>>>,
     /// Header printed and widths fixed.
     streaming: bool,
@@ -51,6 +75,7 @@ impl<'a> TableWriter<'a> {
             columns: vec![],
             widths: vec![],
             right: vec![],
+            value_w: 0,
             window: vec![],
             streaming: false,
         }
@@ -80,10 +105,20 @@ impl<'a> TableWriter<'a> {
     }
 
     fn flush_window(&mut self) -> io::Result<()> {
+        let null = self.opts.null.clone();
         for row in &self.window {
             for (w, v) in self.widths.iter_mut().zip(row) {
-                *w = (*w).max(cell_width(v.as_deref().unwrap_or(NULL)));
+                let cw = cell_width(v.as_deref().unwrap_or(&null));
+                *w = (*w).max(cw);
+                self.value_w = self.value_w.max(cw);
             }
+        }
+        if self.opts.expanded {
+            for row in std::mem::take(&mut self.window) {
+                self.expanded_row(&row)?;
+            }
+            self.streaming = true;
+            return Ok(());
         }
         if self.opts.expanded_auto
             && let Some(max) = self.opts.max_width
@@ -98,36 +133,70 @@ impl<'a> TableWriter<'a> {
         }
         self.fit();
         let fit = self.opts.max_width.is_some();
-        write_header(&mut self.out, &self.widths, &self.columns, fit)?;
-        let sep: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
-        writeln!(self.out, "{}", sep.join("+"))?;
+        if !self.opts.tuples_only {
+            write_header(&mut self.out, &self.widths, &self.columns, fit)?;
+            let sep: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
+            writeln!(self.out, "{}", sep.join("+"))?;
+        }
         for row in std::mem::take(&mut self.window) {
-            write_line(&mut self.out, &self.widths, &self.right, &row, fit)?;
+            write_line(
+                &mut self.out,
+                &self.widths,
+                &self.right,
+                &row,
+                fit,
+                &self.opts.null,
+            )?;
         }
         self.streaming = true;
         Ok(())
     }
 
+    /// One record as psql's `\x` prints it: `-[ RECORD n ]` dashed to the
+    /// widest `name | value` line, names padded, multi-line values with `+`.
     fn expanded_row(&mut self, row: &[Option<String>]) -> io::Result<()> {
         self.rows_seen += 1;
-        let name_w = self.columns.iter().map(|c| c.width()).max().unwrap_or(0);
-        let mut head = format!("-[ RECORD {} ]", self.rows_seen);
-        let line_w = self.opts.max_width.unwrap_or(40).min(80);
-        if head.width() < line_w {
-            head.push_str(&"-".repeat(line_w - head.width()));
+        let name_w = self
+            .columns
+            .iter()
+            .map(|c| cell_width(c))
+            .max()
+            .unwrap_or(0);
+        let mut value_w = self.value_w;
+        if let Some(m) = self.opts.max_width {
+            value_w = value_w.min(m.saturating_sub(name_w + 3).max(8));
         }
-        writeln!(self.out, "{head}")?;
-        let value_w = self
-            .opts
-            .max_width
-            .map(|m| m.saturating_sub(name_w + 3).max(8));
+        let fit = self.opts.max_width.is_some();
+        if self.opts.tuples_only {
+            if self.rows_seen > 1 {
+                writeln!(
+                    self.out,
+                    "{}+{}",
+                    "-".repeat(name_w + 1),
+                    "-".repeat(value_w + 1)
+                )?;
+            }
+        } else {
+            let mut head = format!("-[ RECORD {} ]", self.rows_seen);
+            let total = name_w + 3 + value_w;
+            if head.width() < total {
+                head.push_str(&"-".repeat(total - head.width()));
+            }
+            writeln!(self.out, "{head}")?;
+        }
         for (c, v) in self.columns.iter().zip(row) {
-            let v = v.as_deref().unwrap_or(NULL);
-            let v = match value_w {
-                Some(w) => truncate(v, w),
-                None => v.to_string(),
-            };
-            writeln!(self.out, "{c}{} | {v}", " ".repeat(name_w - c.width()))?;
+            let v = v.as_deref().unwrap_or(&self.opts.null);
+            let lines: Vec<&str> = v.split('\n').collect();
+            for (k, line) in lines.iter().enumerate() {
+                let name = if k == 0 { c.as_str() } else { "" };
+                let line = cut(line, value_w, fit);
+                let mut text = format!("{name}{} | {line}", " ".repeat(name_w - name.width()));
+                if k + 1 < lines.len() {
+                    text.push_str(&" ".repeat(value_w.saturating_sub(line.width())));
+                    text.push('+');
+                }
+                writeln!(self.out, "{text}")?;
+            }
         }
         Ok(())
     }
@@ -242,10 +311,11 @@ fn write_line(
     right: &[bool],
     row: &[Option<String>],
     fit: bool,
+    null: &str,
 ) -> io::Result<()> {
     let cells: Vec<Vec<&str>> = row
         .iter()
-        .map(|v| v.as_deref().unwrap_or(NULL).split('\n').collect())
+        .map(|v| v.as_deref().unwrap_or(null).split('\n').collect())
         .collect();
     let height = cells.iter().map(Vec::len).max().unwrap_or(1);
     let last = row.len().saturating_sub(1);
@@ -326,6 +396,7 @@ impl ResultSink for TableWriter<'_> {
         self.columns = columns.iter().map(|c| display(c.as_bytes())).collect();
         self.widths = self.columns.iter().map(|c| cell_width(c)).collect();
         self.right = vec![false; columns.len()];
+        self.value_w = 0;
         self.window.clear();
         self.streaming = false;
         self.rows_seen = 0;
@@ -340,12 +411,19 @@ impl ResultSink for TableWriter<'_> {
     }
     fn row(&mut self, values: &[Option<&[u8]>]) -> io::Result<()> {
         let row: Vec<Option<String>> = values.iter().map(|v| v.map(display)).collect();
-        if self.opts.expanded && (self.streaming || !self.opts.expanded_auto) {
-            return self.expanded_row(&row);
-        }
         if self.streaming {
+            if self.opts.expanded {
+                return self.expanded_row(&row);
+            }
             let fit = self.opts.max_width.is_some();
-            return write_line(&mut self.out, &self.widths, &self.right, &row, fit);
+            return write_line(
+                &mut self.out,
+                &self.widths,
+                &self.right,
+                &row,
+                fit,
+                &self.opts.null,
+            );
         }
         self.window.push(row);
         if self.window.len() >= WINDOW {
@@ -354,20 +432,19 @@ impl ResultSink for TableWriter<'_> {
         Ok(())
     }
     fn end_result(&mut self, rows: u64) -> io::Result<()> {
-        if self.opts.expanded_auto && !self.streaming {
+        if !self.streaming {
             self.flush_window()?;
         }
         if self.opts.expanded {
-            if rows == 0 {
+            if rows == 0 && !self.opts.tuples_only {
                 writeln!(self.out, "(0 rows)")?;
             }
             writeln!(self.out)?;
             return self.out.flush();
         }
-        if !self.streaming {
-            self.flush_window()?;
+        if !self.opts.tuples_only {
+            writeln!(self.out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
         }
-        writeln!(self.out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
         writeln!(self.out)?;
         self.out.flush()
     }

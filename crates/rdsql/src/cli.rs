@@ -14,8 +14,9 @@ use std::path::PathBuf;
     propagate_version = true
 )]
 pub struct Cli {
-    /// Print debug traces to stderr (never secrets).
-    #[arg(long, short = 'v', global = true)]
+    /// Print debug traces to stderr (never secrets). Long form only: `-v`
+    /// is psql's `-v NAME=VALUE` in `rdsql query`.
+    #[arg(long, global = true)]
     pub verbose: bool,
 
     /// Print help.
@@ -285,9 +286,67 @@ pub struct QueryArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Same as --format csv.
+    #[arg(long, conflicts_with_all = ["format", "json"])]
+    pub csv: bool,
+
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
     /// Do not print row counts of statements without result sets.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Show NULL as STRING in tables (psql's \pset null; default empty).
+    #[arg(long, value_name = "STRING")]
+    pub null: Option<String>,
+
+    /// Unaligned table output: fields joined by -F, rows by -R (psql -A).
+    #[arg(short = 'A', long = "no-align")]
+    pub no_align: bool,
+
+    /// Rows only: no header and no row-count footer (psql -t).
+    #[arg(short = 't', long = "tuples-only")]
+    pub tuples_only: bool,
+
+    /// Field separator for -A (default "|").
+    #[arg(short = 'F', long = "field-separator", value_name = "SEP")]
+    pub field_separator: Option<String>,
+
+    /// Record separator for -A (default a newline).
+    #[arg(short = 'R', long = "record-separator", value_name = "SEP")]
+    pub record_separator: Option<String>,
+
+    /// One "column | value" block per row (psql -x).
+    #[arg(short = 'x', long)]
+    pub expanded: bool,
+
+    /// Write results to FILE (replaced only once the output is complete).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Accepted for psql muscle memory: rdsql reads no ~/.psqlrc anyway.
+    #[arg(short = 'X', long = "no-psqlrc")]
+    pub no_psqlrc: bool,
+
+    /// Accepted as psql's -v ON_ERROR_STOP=1 (rdsql always stops at the
+    /// first error); other variables are refused.
+    #[arg(short = 'v', long = "set", value_name = "NAME=VALUE")]
+    pub variables: Vec<String>,
+}
+
+impl QueryArgs {
+    /// The format, with --csv / --json applied.
+    pub fn format(&self) -> Format {
+        if self.csv {
+            Format::Csv
+        } else if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 /// Connection flags shared by every command that connects: CONN plus one

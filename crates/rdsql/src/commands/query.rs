@@ -9,11 +9,31 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 pub async fn run(args: QueryArgs) -> Result<(), Failure> {
+    for v in &args.variables {
+        let (name, value) = v.split_once('=').unwrap_or((v.as_str(), ""));
+        let on = ["1", "on", "true", "yes"].contains(&value.to_ascii_lowercase().as_str());
+        if !(name.eq_ignore_ascii_case("ON_ERROR_STOP") && on) {
+            return Err(Failure::local(
+                format!("-v {v}: rdsql query has no psql variables"),
+                vec!["-v ON_ERROR_STOP=1 is accepted (rdsql always stops at the first error); drop the others".into()],
+            ));
+        }
+    }
+    let format = args.format();
+    let table = output::TableOptions {
+        null: args.null.clone().unwrap_or_default(),
+        tuples_only: args.tuples_only,
+        unaligned: args.no_align,
+        expanded: args.expanded,
+        field_sep: args.field_separator.clone().unwrap_or_else(|| "|".into()),
+        record_sep: args.record_separator.clone().unwrap_or_else(|| "\n".into()),
+        ..Default::default()
+    };
     let spec = connect::resolve(&args.conn)?;
     let sources = open_sources(&args)?;
     let (mut conn, provider) = connect::open_session(&spec).await?;
-    // JSON keeps value types: have the engine report them.
-    conn.set_describe(args.format.needs_types());
+    // JSON keeps value types, tables align numbers: have the engine report them.
+    conn.set_describe(format.needs_types());
     let engine = conn.engine();
     // SQLite has no server to cancel on: signals keep their default
     // (immediate exit) there.
@@ -23,8 +43,17 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     };
 
     let stdout = std::io::stdout();
-    let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()));
-    let mut sink = output::sink(args.format, out, Status { quiet: args.quiet });
+    // -o FILE: written next to FILE and renamed over it at the end, so FILE
+    // is never half-written.
+    let target = match &args.output {
+        Some(path) => Some(OutputFile::create(path)?),
+        None => None,
+    };
+    let out: Box<dyn Write> = match &target {
+        Some(t) => Box::new(std::io::BufWriter::with_capacity(64 * 1024, t.file()?)),
+        None => Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock())),
+    };
+    let mut sink = output::sink_with(format, out, Status { quiet: args.quiet }, table);
     let result = async {
         for source in sources {
             match source {
@@ -86,6 +115,9 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     }
     .await;
     drop(sink);
+    if let Some(t) = target {
+        t.finish()?;
+    }
     match result {
         Ok(()) => {}
         Err(Stop::Query(rdsql_db::QueryError::Output(io)))
@@ -233,4 +265,61 @@ fn open_sources(args: &QueryArgs) -> Result<Vec<Source>, Failure> {
         sources.push(stdin());
     }
     Ok(sources)
+}
+
+/// `-o FILE`: a private temporary file beside FILE, renamed over it once
+/// the output is complete (the file then holds exactly what stdout would
+/// have); removed if rdsql stops before that.
+struct OutputFile {
+    path: std::path::PathBuf,
+    temp: std::path::PathBuf,
+}
+
+impl OutputFile {
+    fn create(path: &std::path::Path) -> Result<OutputFile, Failure> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = dir.join(format!(".{name}.rdsql-{}", std::process::id()));
+        std::fs::File::create(&temp).map_err(|e| {
+            Failure::local(
+                format!("cannot write {}: {e}", path.display()),
+                vec!["check that the directory exists and is writable".into()],
+            )
+        })?;
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            temp,
+        })
+    }
+
+    fn file(&self) -> Result<std::fs::File, Failure> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.temp)
+            .map_err(|e| {
+                Failure::local(format!("cannot write {}: {e}", self.temp.display()), vec![])
+            })
+    }
+
+    fn finish(self) -> Result<(), Failure> {
+        let r = std::fs::rename(&self.temp, &self.path).map_err(|e| {
+            Failure::local(format!("cannot write {}: {e}", self.path.display()), vec![])
+        });
+        if r.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        r
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }

@@ -144,6 +144,7 @@ impl Shell {
             expanded: self.expanded == Expanded::On,
             expanded_auto: self.expanded == Expanded::Auto,
             max_width: Some(cols),
+            ..TableOptions::default()
         };
         output::sink_with(self.format, out, Status { quiet: false }, table)
     }

@@ -586,3 +586,88 @@ fn table_output_is_byte_identical_to_psql_for_every_builtin_type() {
         );
     }
 }
+
+#[test]
+fn psql_flags_give_psql_s_bytes() {
+    let u = url("rdsql_scram", "127.0.0.1", "");
+    let sql = "select 1 as n, 'ab' as s, null::text as z union all select 22, E'x\\ny', 'q'";
+    for (ours, theirs) in [
+        (vec!["-A"], vec!["-A"]),
+        (vec!["-t"], vec!["-t"]),
+        (vec!["-A", "-t"], vec!["-A", "-t"]),
+        (vec!["-x"], vec!["-x"]),
+        (vec!["-t", "-x"], vec!["-t", "-x"]),
+        (
+            vec!["-A", "-F", ",", "-R", ";"],
+            vec!["-A", "-F", ",", "-R", ";"],
+        ),
+        (vec!["--format", "html"], vec!["-H"]),
+        (vec!["--null", "NUL"], vec!["-P", "null=NUL"]),
+        (
+            vec!["-X", "-v", "ON_ERROR_STOP=1"],
+            vec!["-v", "ON_ERROR_STOP=1"],
+        ),
+    ] {
+        for q in [sql, "select 1 where false"] {
+            let mut args = vec!["query", u.as_str(), "-c", q];
+            args.extend(&ours);
+            let mine = rdsql(&args);
+            let peer = postgres().peer_psql("rdsql_scram", &theirs, q);
+            assert_eq!(
+                String::from_utf8_lossy(&mine.ok().raw_stdout),
+                String::from_utf8_lossy(&peer),
+                "{ours:?} for {q}"
+            );
+        }
+    }
+    // --csv and --json are --format shorthands.
+    assert_eq!(
+        rdsql(&["query", &u, "--csv", "-c", "select 1 as a"])
+            .ok()
+            .stdout,
+        "a\n1\n"
+    );
+    assert_eq!(
+        rdsql(&["query", &u, "--json", "-c", "select 1 as a"])
+            .ok()
+            .stdout,
+        "[\n{\"a\":1}\n]\n"
+    );
+    // Markdown: pipes escaped, numbers right-aligned.
+    assert_eq!(
+        rdsql(&[
+            "query",
+            &u,
+            "--format",
+            "markdown",
+            "-c",
+            "select 1 as n, 'a|b' as s"
+        ])
+        .ok()
+        .stdout,
+        "| n | s |\n|---:|---|\n| 1 | a\\|b |\n\n(1 row)\n\n"
+    );
+    // psql variables other than ON_ERROR_STOP are refused, clearly.
+    rdsql(&["query", &u, "-v", "FOO=1", "-c", "select 1"]).fails(1, "no psql variables");
+    // -o FILE: complete output, nothing left beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.txt");
+    let o = rdsql(&[
+        "query",
+        &u,
+        "-o",
+        file.to_str().unwrap(),
+        "-c",
+        "select 1 as a",
+    ]);
+    assert_eq!(o.ok().stdout, "");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        " a \n---\n 1\n(1 row)\n\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
