@@ -117,6 +117,9 @@ pub struct ServerSpec {
     pub host: String,
     pub port: u16,
     pub user: String,
+    /// Whether the connection named its user (flag, URL, saved field or
+    /// PGUSER) rather than falling back to the OS user.
+    pub user_given: bool,
     pub dbname: Option<String>,
     pub auth: Auth,
     pub sslmode: SslMode,
@@ -243,6 +246,7 @@ impl ConnectionSpec {
             )));
         }
         let port = opts.port.unwrap_or_else(|| engine.default_port());
+        let user_given = opts.user.is_some();
         let user = opts
             .user
             .or_else(|| nonempty(env("USER")))
@@ -345,6 +349,7 @@ impl ConnectionSpec {
             iam_host: opts.iam_host,
             iam_port: opts.iam_port,
             proxy_port: opts.proxy_port,
+            user_given,
         }))
     }
 }

@@ -36,6 +36,94 @@ pub struct Target {
     pub provider: Arc<dyn PasswordProvider>,
     /// Whether the provider signs IAM tokens (counted in the metrics).
     pub iam: bool,
+    /// The token cache shared by every user of this target.
+    pub cache: Arc<rdsql_connect::TokenCache>,
+    /// Targets for the users clients named, when the connection named
+    /// none (docs/proxy.md, "User").
+    pub per_user: Mutex<HashMap<String, Arc<Target>>>,
+}
+
+impl Target {
+    pub fn new(
+        name: String,
+        spec: ServerSpec,
+        provider: Arc<dyn PasswordProvider>,
+        cache: Arc<rdsql_connect::TokenCache>,
+    ) -> Target {
+        let iam = !matches!(spec.auth, rdsql_db::Auth::Password { .. });
+        Target {
+            name,
+            spec,
+            provider,
+            iam,
+            cache,
+            per_user: Mutex::default(),
+        }
+    }
+
+    /// The target a client's session uses: this one, unless the connection
+    /// named no user and the client names another — then the same
+    /// connection for the client's user (an IAM token signed for that
+    /// user; the connection's password for password connections).
+    pub async fn for_client(
+        self: &Arc<Self>,
+        client_user: Option<&str>,
+    ) -> Result<Arc<Target>, String> {
+        let Some(user) =
+            client_user.filter(|u| !u.is_empty() && !self.spec.user_given && *u != self.spec.user)
+        else {
+            return Ok(self.clone());
+        };
+        if let Some(t) = self.per_user.lock().ok().and_then(|m| m.get(user).cloned()) {
+            return Ok(t);
+        }
+        let mut spec = self.spec.clone();
+        spec.user = user.to_string();
+        spec.user_given = true;
+        let provider: Arc<dyn PasswordProvider> = if self.iam {
+            // Credential resolution is not Send: a thread with a runtime of
+            // its own, as the UI's sessions do.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let (s, cache) = (spec.clone(), self.cache.clone());
+            std::thread::spawn(move || {
+                let env = |k: &str| std::env::var(k).ok();
+                let r = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())
+                    .and_then(|rt| {
+                        rt.block_on(rdsql_connect::open::iam_provider_with(
+                            &s,
+                            &rdsql_connect::NoInteraction,
+                            &env,
+                            cache,
+                        ))
+                        .map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(r);
+            });
+            let p = rx
+                .await
+                .map_err(|_| "the credential thread ended".to_string())
+                .and_then(|r| r)
+                .map_err(|e| format!("rdsql proxy: cannot sign for user {user:?}: {e}"))?;
+            Arc::new(p)
+        } else {
+            self.provider.clone()
+        };
+        let t = Arc::new(Target {
+            name: self.name.clone(),
+            spec,
+            provider,
+            iam: self.iam,
+            cache: self.cache.clone(),
+            per_user: Mutex::default(),
+        });
+        if let Ok(mut m) = self.per_user.lock() {
+            m.insert(user.to_string(), t.clone());
+        }
+        Ok(t)
+    }
 }
 
 /// Counters for `/metrics` and the readiness check.

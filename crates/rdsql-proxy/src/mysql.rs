@@ -417,6 +417,17 @@ where
         )
     })?;
     let reply_seq = seq.wrapping_add(1);
+    let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
+        (
+            Failure {
+                code: 1045,
+                state: "28000",
+                message: m,
+            },
+            reply_seq,
+        )
+    })?;
+    let spec = &target.spec;
     let database = r.database.clone().or_else(|| spec.dbname.clone());
     shared.log.event(
         "open",

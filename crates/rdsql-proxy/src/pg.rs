@@ -151,12 +151,23 @@ where
     }
     let started = Instant::now();
     let mut params = parameters(&body);
-    let spec = &target.spec;
     let client_user = params
         .iter()
         .find(|(k, _)| k == "user")
         .map(|(_, v)| v.clone());
-    // The upstream user is the connection's (its token is signed for it).
+    let target = match target.for_client(client_user.as_deref()).await {
+        Ok(t) => t,
+        Err(message) => {
+            shared.leave();
+            let _ = client
+                .write_all(&error_response("28000", &message, &[]))
+                .await;
+            return;
+        }
+    };
+    let spec = &target.spec;
+    // The upstream user is the connection's when it names one, else the
+    // client's (`for_client` above).
     params.retain(|(k, _)| k != "user");
     params.insert(0, ("user".into(), spec.user.clone()));
     if !params.iter().any(|(k, _)| k == "database")

@@ -5,7 +5,7 @@
 use crate::cli::{ConnArgs, ProxyArgs};
 use crate::connect::{self, Terminal};
 use crate::report::Failure;
-use rdsql_db::{Auth, ConnectionSpec, Engine};
+use rdsql_db::{ConnectionSpec, Engine};
 use rdsql_proxy::{Logger, Shared, Target};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -39,14 +39,14 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
             rdsql_proxy::TOKEN_REUSE,
         ));
         let (c, provider) =
-            rdsql_connect::open_with_cache(&spec, &Terminal, &connect::env, cache).await?;
+            rdsql_connect::open_with_cache(&spec, &Terminal, &connect::env, cache.clone()).await?;
         c.close().await;
-        targets.push(Arc::new(Target {
-            name: rdsql_db::url::redact_url(conn),
-            spec: server.clone(),
+        targets.push(Arc::new(Target::new(
+            rdsql_db::url::redact_url(conn),
+            server.clone(),
             provider,
-            iam: !matches!(server.auth, Auth::Password { .. }),
-        }));
+            cache,
+        )));
     }
     let shared = Arc::new(Shared::new(targets.clone(), args.max_connections, log));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -786,3 +786,52 @@ fn unix_sockets_and_json_logs() {
     );
     assert!(!log.contains(PASSWORD), "{log}");
 }
+
+#[test]
+fn without_a_user_in_the_connection_the_client_s_user_is_used() {
+    // The connection names no user: the check at start uses the OS user,
+    // clients then log in as the user they name (here over MD5).
+    let conn = format!(
+        "postgres://127.0.0.1:{}/rdsql?sslmode=verify-full&sslrootcert={}",
+        postgres().port,
+        ca()
+    );
+    let env = [
+        ("USER", "rdsql_scram".to_string()),
+        ("PGPASSWORD", PASSWORD.to_string()),
+    ];
+    let p = Proxy::start(&[conn], &[], &env);
+    let port = p.ports[0].to_string();
+    for (user, want) in [("rdsql_md5", "rdsql_md5"), ("rdsql_scram", "rdsql_scram")] {
+        let o = Command::new(pg_bin().join("psql"))
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                user,
+                "-d",
+                "rdsql",
+                "-c",
+                "select current_user",
+            ])
+            .env_remove("PGPASSWORD")
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            want,
+            "{}{}",
+            String::from_utf8_lossy(&o.stderr),
+            p.log()
+        );
+    }
+    // A connection that names its user keeps it, whatever the client says.
+    let p = Proxy::start(&[password_conn()], &[], &[]);
+    let o = psql(p.ports[0], "rdsql", "select current_user");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "rdsql_scram");
+}
