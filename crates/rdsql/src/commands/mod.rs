@@ -2,6 +2,7 @@
 
 pub mod aws;
 mod catalog;
+mod complete;
 pub mod conn;
 pub mod proxy;
 pub mod query;

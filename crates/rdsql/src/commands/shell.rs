@@ -1,6 +1,7 @@
 //! `rdsql shell [CONN]` (and plain `rdsql CONN`): the interactive shell.
 
 use super::catalog;
+use super::complete::{Names, ShellHelper, catalog_sql};
 use crate::cli::{ConnArgs, Format};
 use crate::connect;
 use crate::output::pager::PagerWriter;
@@ -10,10 +11,10 @@ use rdsql_db::txn::{Txn, leading_words};
 use rdsql_db::{Connection, ConnectionSpec, Engine, PasswordProvider, QueryError, ResultSink};
 use rustyline::error::ReadlineError;
 use rustyline::history::{FileHistory, History};
-use rustyline::{Config, Editor};
+use rustyline::{CompletionType, Config, Editor};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,13 +97,10 @@ fn terminal_size() -> (usize, usize) {
     (env("COLUMNS", 100), env("LINES", 40))
 }
 
-/// Lines that set passwords never reach the history file.
+/// Lines that may carry a secret never reach the history file (the rule
+/// the UI's history follows too).
 fn sensitive(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    l.contains("password")
-        || l.contains("identified by")
-        || l.contains("identified with")
-        || l.starts_with("\\password")
+    rdsql_db::sensitive::may_hold_secret(line)
 }
 
 const HELP: &str = "\
@@ -651,11 +649,18 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     };
     let config = Config::builder()
         .auto_add_history(false)
+        .completion_type(CompletionType::List)
         .max_history_size(5000)
         .map_err(|e| Failure::local(e.to_string(), vec![]))?
         .build();
-    let mut rl: Editor<(), FileHistory> = Editor::with_config(config)
+    let mut rl: Editor<ShellHelper, FileHistory> = Editor::with_config(config)
         .map_err(|e| Failure::local(format!("cannot start line editing: {e}"), vec![]))?;
+    // Completion names: read before the first prompt, again after DDL.
+    let names = Arc::new(Mutex::new(Names {
+        words: vec![],
+        stale: true,
+    }));
+    rl.set_helper(Some(ShellHelper::new(names.clone())));
     let hist = history_path(&args, &sh.spec);
     if let Some(h) = &hist {
         let _ = rl.load_history(h);
@@ -667,6 +672,19 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     );
     let mut buf = String::new();
     loop {
+        if names.lock().map(|n| n.stale).unwrap_or(false) {
+            let words: Vec<String> = sh
+                .capture(catalog_sql(sh.engine))
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .collect();
+            if let Ok(mut n) = names.lock() {
+                n.words = words;
+                n.stale = false;
+            }
+        }
         let prompt = sh.prompt(!buf.is_empty());
         match rl.readline(&prompt) {
             Ok(line) => {
@@ -675,6 +693,12 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
                     remember(&mut rl, &hist, trimmed);
                     if !sh.meta(trimmed).await {
                         break;
+                    }
+                    // \c may land in another database.
+                    if (trimmed.starts_with("\\c ") || trimmed == "\\c")
+                        && let Ok(mut n) = names.lock()
+                    {
+                        n.stale = true;
                     }
                     continue;
                 }
@@ -689,6 +713,20 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
                     let sql = std::mem::take(&mut buf);
                     remember(&mut rl, &hist, &sql);
                     sh.execute(&sql).await;
+                    // DDL changes the names completion offers.
+                    let ddl = rdsql_db::split::split_statements(&sql, sh.engine)
+                        .iter()
+                        .any(|st| {
+                            matches!(
+                                rdsql_db::txn::leading_words(st, sh.engine, 1)
+                                    .first()
+                                    .map(String::as_str),
+                                Some("create" | "alter" | "drop" | "rename" | "use")
+                            )
+                        });
+                    if ddl && let Ok(mut n) = names.lock() {
+                        n.stale = true;
+                    }
                 }
             }
             // Idle Ctrl-C: drop the line being typed.
@@ -712,7 +750,7 @@ async fn futures_poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<
     }
 }
 
-fn remember(rl: &mut Editor<(), FileHistory>, hist: &Option<PathBuf>, entry: &str) {
+fn remember(rl: &mut Editor<ShellHelper, FileHistory>, hist: &Option<PathBuf>, entry: &str) {
     if sensitive(entry) {
         return;
     }

@@ -422,3 +422,36 @@ fn include_streams_a_file_and_stops_at_a_lost_connection() {
     t.expect("afterwards");
     t.quit();
 }
+
+#[test]
+fn tab_completes_names_from_the_catalog_and_refreshes_after_ddl() {
+    postgres().psql_db(
+        "rdsql",
+        "drop table if exists sh_compl_t, sh_compl_new; create table sh_compl_t (order_ref int); \
+         grant all on sh_compl_t to rdsql_scram",
+    );
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        postgres().url("rdsql_scram", "127.0.0.1"),
+        ca()
+    );
+    // A terminal that edits lines (dumb terminals get no completion).
+    let mut t = Term::start_with(&url, &[("TERM", "xterm".to_string())]);
+    // Column and table names complete; so do keywords.
+    t.p.send("sel\t order_r\t fro\t sh_compl_\t;\r").unwrap();
+    t.p.flush().unwrap();
+    // (Had a completion failed, the statement would name no real column
+    // or table and fail.)
+    t.expect("order_ref");
+    t.expect("(0 rows)");
+    // A table made in the session is offered after the DDL.
+    t.p.send("create table sh_compl_new (fresh_col int);\r")
+        .unwrap();
+    t.p.flush().unwrap();
+    t.expect("0 rows affected");
+    t.p.send("select fresh_c\t from sh_compl_ne\t;\r").unwrap();
+    t.p.flush().unwrap();
+    t.expect("fresh_col");
+    t.expect("(0 rows)");
+    t.line("\\q");
+}

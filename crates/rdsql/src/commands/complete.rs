@@ -1,0 +1,274 @@
+//! Tab completion in the shell (docs/shell.md, "Completion"): SQL keywords,
+//! schema, table, view, column and function names from the catalog (read
+//! once per session and again after DDL), meta-commands, and file names
+//! after `\i` and `\o`.
+
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::Validator;
+use rustyline::{Context, Helper};
+use std::sync::{Arc, Mutex};
+
+const KEYWORDS: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "BY",
+    "ORDER",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "INNER",
+    "OUTER",
+    "FULL",
+    "CROSS",
+    "ON",
+    "USING",
+    "AND",
+    "OR",
+    "NOT",
+    "NULL",
+    "IS",
+    "IN",
+    "EXISTS",
+    "BETWEEN",
+    "LIKE",
+    "ILIKE",
+    "AS",
+    "DISTINCT",
+    "UNION",
+    "ALL",
+    "INTERSECT",
+    "EXCEPT",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "UPDATE",
+    "SET",
+    "DELETE",
+    "RETURNING",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TABLE",
+    "VIEW",
+    "INDEX",
+    "SCHEMA",
+    "DATABASE",
+    "FUNCTION",
+    "PROCEDURE",
+    "TRIGGER",
+    "SEQUENCE",
+    "MATERIALIZED",
+    "PRIMARY",
+    "KEY",
+    "FOREIGN",
+    "REFERENCES",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "CONSTRAINT",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "TRANSACTION",
+    "EXPLAIN",
+    "ANALYZE",
+    "WITH",
+    "RECURSIVE",
+    "GRANT",
+    "REVOKE",
+    "TRUNCATE",
+    "COPY",
+    "SHOW",
+    "USE",
+    "DESCRIBE",
+    "ASC",
+    "DESC",
+    "NULLS",
+    "FIRST",
+    "LAST",
+    "WINDOW",
+    "OVER",
+    "PARTITION",
+    "TRUE",
+    "FALSE",
+    "CAST",
+    "COUNT",
+    "COALESCE",
+    "NOW",
+];
+
+const META: &[&str] = &[
+    "\\q",
+    "\\?",
+    "\\conninfo",
+    "\\l",
+    "\\dn",
+    "\\dt",
+    "\\d",
+    "\\c",
+    "\\x",
+    "\\format",
+    "\\timing",
+    "\\o",
+    "\\i",
+];
+
+/// The catalog names completion offers; refreshed by the shell.
+#[derive(Default)]
+pub struct Names {
+    pub words: Vec<String>,
+    /// Set after DDL (or at start): read the catalog before the next prompt.
+    pub stale: bool,
+}
+
+pub struct ShellHelper {
+    pub names: Arc<Mutex<Names>>,
+    files: FilenameCompleter,
+}
+
+impl ShellHelper {
+    pub fn new(names: Arc<Mutex<Names>>) -> Self {
+        ShellHelper {
+            names,
+            files: FilenameCompleter::new(),
+        }
+    }
+}
+
+/// The catalog query of an engine: one name per row.
+pub fn catalog_sql(engine: rdsql_db::Engine) -> &'static str {
+    match engine {
+        rdsql_db::Engine::Postgres => {
+            "select nspname from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema' \
+            union select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where relkind in ('r','p','v','m','f') and nspname !~ '^pg_' and nspname <> 'information_schema' \
+            union select attname from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace where a.attnum > 0 and not a.attisdropped and relkind in ('r','p','v','m','f') and nspname !~ '^pg_' and nspname <> 'information_schema' \
+            union select proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where nspname !~ '^pg_' and nspname <> 'information_schema'"
+        }
+        rdsql_db::Engine::Sqlite => {
+            "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' \
+            union select p.name from sqlite_master m join pragma_table_info(m.name) p where m.type in ('table', 'view')"
+        }
+        _ => {
+            "select schema_name from information_schema.schemata \
+            union select table_name from information_schema.tables where table_schema = database() \
+            union select column_name from information_schema.columns where table_schema = database() \
+            union select routine_name from information_schema.routines where routine_schema = database()"
+        }
+    }
+}
+
+impl Completer for ShellHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let trimmed = before.trim_start();
+        // File names after \i and \o.
+        if let Some(rest) = trimmed
+            .strip_prefix("\\i ")
+            .or_else(|| trimmed.strip_prefix("\\o "))
+        {
+            let _ = rest;
+            return self.files.complete(line, pos, ctx);
+        }
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\' || c == '?'))
+            .map(|i| i + before[i..].chars().next().map(char::len_utf8).unwrap_or(1))
+            .unwrap_or(0);
+        let word = &before[start..];
+        if word.is_empty() {
+            return Ok((pos, vec![]));
+        }
+        let pair = |s: &str| Pair {
+            display: s.to_string(),
+            replacement: s.to_string(),
+        };
+        if word.starts_with('\\') {
+            let m = META
+                .iter()
+                .filter(|m| m.starts_with(word))
+                .map(|m| pair(m))
+                .collect();
+            return Ok((start, m));
+        }
+        let lower = word.to_lowercase();
+        let mut out: Vec<Pair> = vec![];
+        if let Ok(n) = self.names.lock() {
+            for w in &n.words {
+                if w.to_lowercase().starts_with(&lower) && !out.iter().any(|p| p.replacement == *w)
+                {
+                    out.push(pair(w));
+                }
+            }
+        }
+        // Keywords in the case the user types them.
+        let upper = word.chars().all(|c| !c.is_lowercase());
+        for k in KEYWORDS {
+            if k.to_lowercase().starts_with(&lower) {
+                out.push(pair(&if upper {
+                    k.to_string()
+                } else {
+                    k.to_lowercase()
+                }));
+            }
+        }
+        Ok((start, out))
+    }
+}
+
+impl Hinter for ShellHelper {
+    type Hint = String;
+}
+impl Highlighter for ShellHelper {}
+impl Validator for ShellHelper {}
+impl Helper for ShellHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustyline::history::DefaultHistory;
+
+    #[test]
+    fn keywords_names_and_meta_commands_complete() {
+        let names = Arc::new(Mutex::new(Names {
+            words: vec!["order_ref".into(), "orders".into()],
+            stale: false,
+        }));
+        let h = ShellHelper::new(names);
+        let hist = DefaultHistory::new();
+        let ctx = Context::new(&hist);
+        let got = |line: &str| {
+            let (start, c) = h.complete(line, line.len(), &ctx).unwrap();
+            (
+                start,
+                c.into_iter().map(|p| p.replacement).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(got("select order_r"), (7, vec!["order_ref".to_string()]));
+        assert_eq!(got("SEL"), (0, vec!["SELECT".to_string()]));
+        assert_eq!(got("sel"), (0, vec!["select".to_string()]));
+        assert_eq!(got("\\conn"), (0, vec!["\\conninfo".to_string()]));
+        assert_eq!(
+            got("select * from ord").1,
+            vec!["order_ref", "orders", "order"]
+        );
+    }
+}
