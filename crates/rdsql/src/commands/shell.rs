@@ -116,11 +116,12 @@ Catalog (every engine)
   \\c DB                  connect to another database
 Output
   \\x [on|off|auto]       expanded rows
-  \\format table|csv|tsv|json|ndjson
+  \\format table|csv|tsv|json|ndjson|markdown|html
   \\timing [on|off]       show how long each statement took
   \\o [FILE]              send results to FILE (no FILE: back to the screen)
 Input
   \\i FILE                run the statements in FILE
+  Tab                    complete keywords, table/column names, commands, file names
 Statements end with ';'. Ctrl-C cancels a running statement, or clears the line.";
 
 impl Shell {
@@ -493,7 +494,9 @@ impl Shell {
                     self.format = f;
                     println!("Output format is {}.", arg.unwrap_or_default());
                 }
-                _ => eprintln!("error: \\format takes table, csv, tsv, json or ndjson"),
+                _ => eprintln!(
+                    "error: \\format takes table, csv, tsv, json, ndjson, markdown or html"
+                ),
             },
             "\\o" | "\\out" => match arg {
                 Some(f) => match std::fs::File::create(f) {
