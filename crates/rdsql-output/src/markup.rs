@@ -88,10 +88,6 @@ fn html(v: &str) -> String {
     out
 }
 
-fn right_aligned(t: &str) -> bool {
-    matches!(crate::typed::kind(t), crate::typed::Kind::Number) || t.eq_ignore_ascii_case("money")
-}
-
 impl ResultSink for MarkupWriter<'_> {
     fn begin_result(&mut self, columns: &[String]) -> io::Result<()> {
         self.columns = columns.to_vec();
@@ -100,7 +96,10 @@ impl ResultSink for MarkupWriter<'_> {
         Ok(())
     }
     fn column_types(&mut self, types: &[String]) -> io::Result<()> {
-        self.right = types.iter().map(|t| right_aligned(t)).collect();
+        self.right = types
+            .iter()
+            .map(|t| crate::table::right_aligned(t))
+            .collect();
         Ok(())
     }
     fn row(&mut self, values: &[Option<&[u8]>]) -> io::Result<()> {

@@ -358,7 +358,7 @@ fn write_line(
 
 /// Whether psql right-aligns a column of this type (and the same types of
 /// MySQL/MariaDB and SQLite).
-fn right_aligned(t: &str) -> bool {
+pub(crate) fn right_aligned(t: &str) -> bool {
     let base = t
         .split(['(', ' '])
         .next()

@@ -226,21 +226,25 @@ where
     }
 }
 
-/// Accepts clients on `listener` for `target` until `stop` fires.
-pub async fn serve_tcp(
-    listener: tokio::net::TcpListener,
+/// Accepts clients with `accept` (a stream and its peer's name) and serves
+/// each on a task of its own until `stop` fires.
+async fn accept_loop<S, F, Fut>(
+    mut accept: F,
     target: Arc<Target>,
     shared: Arc<Shared>,
     mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<(S, String)>>,
+{
     loop {
         tokio::select! {
             _ = stop.changed() => return,
-            accepted = listener.accept() => match accepted {
+            accepted = accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
                     let (t, s) = (target.clone(), shared.clone());
-                    tokio::spawn(async move { serve(stream, peer.to_string(), t, s).await });
+                    tokio::spawn(async move { serve(stream, peer, t, s).await });
                 }
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
@@ -251,26 +255,33 @@ pub async fn serve_tcp(
     }
 }
 
+/// Accepts clients on `listener` for `target` until `stop` fires.
+pub async fn serve_tcp(
+    listener: tokio::net::TcpListener,
+    target: Arc<Target>,
+    shared: Arc<Shared>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let l = &listener;
+    let accept = || async move {
+        let (stream, peer) = l.accept().await?;
+        let _ = stream.set_nodelay(true);
+        Ok((stream, peer.to_string()))
+    };
+    accept_loop(accept, target, shared, stop).await
+}
+
 /// Accepts clients on a Unix socket (`--unix-socket DIR`).
 pub async fn serve_unix(
     listener: tokio::net::UnixListener,
     target: Arc<Target>,
     shared: Arc<Shared>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let (t, s) = (target.clone(), shared.clone());
-                    tokio::spawn(async move { serve(stream, "unix socket".into(), t, s).await });
-                }
-                Err(e) => {
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-        }
-    }
+    let l = &listener;
+    let accept = || async move {
+        let (stream, _) = l.accept().await?;
+        Ok((stream, "unix socket".to_string()))
+    };
+    accept_loop(accept, target, shared, stop).await
 }

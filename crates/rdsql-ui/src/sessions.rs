@@ -93,18 +93,10 @@ impl StreamSink {
 fn write_value(buf: &mut Vec<u8>, v: Option<&[u8]>) {
     match v {
         None => buf.extend_from_slice(b"null"),
-        Some(b) => match std::str::from_utf8(b) {
-            Ok(s) => {
-                let _ = serde_json::to_writer(&mut *buf, s);
-            }
-            Err(_) => {
-                buf.extend_from_slice(b"\"\\\\x");
-                for x in b {
-                    buf.extend_from_slice(format!("{x:02x}").as_bytes());
-                }
-                buf.push(b'"');
-            }
-        },
+        // The JSON writer's own string rule (hex for bytes that are not UTF-8).
+        Some(b) => {
+            let _ = rdsql_output::typed::write_string(buf, b);
+        }
     }
 }
 
