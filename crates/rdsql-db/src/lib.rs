@@ -21,7 +21,7 @@ pub mod tls;
 pub mod txn;
 pub mod url;
 
-pub use engine::{Connection, SessionInfo};
+pub use engine::{Canceller, Connection, SessionInfo};
 pub use error::{
     ConnectError, ConnectFailure, ProviderError, QueryError, SpecError, Target, TlsFailure,
 };

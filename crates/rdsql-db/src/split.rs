@@ -25,6 +25,47 @@ pub fn is_complete(sql: &str, engine: Engine) -> bool {
     !scan.open && scan.unterminated.is_none() && !scan.pieces.is_empty()
 }
 
+/// For each byte of `sql`, whether it is code: outside quoted strings and
+/// identifiers, dollar quotes and comments (quote characters themselves
+/// are not code). The shell finds variables (`:name`) and backslash
+/// commands with it, as psql's lexer does (docs/shell.md).
+pub fn code_mask(sql: &str, engine: Engine) -> Vec<bool> {
+    let mysql = engine.is_mysql_family();
+    let b = sql.as_bytes();
+    let mut mask = vec![true; b.len()];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let end = match c {
+            b'\'' | b'"' | b'`' => {
+                let backslash = mysql && c != b'`'
+                    || (c == b'\''
+                        && i > 0
+                        && matches!(b[i - 1], b'E' | b'e')
+                        && (i < 2 || !is_ident(b[i - 2])));
+                Some(skip_quoted(b, i, c, backslash).0)
+            }
+            b'-' if b.get(i + 1) == Some(&b'-')
+                && (!mysql || b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace())) =>
+            {
+                Some(skip_line(b, i))
+            }
+            b'#' if mysql => Some(skip_line(b, i)),
+            b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i, !mysql).0),
+            b'$' if !mysql && (i == 0 || !is_ident(b[i - 1])) => skip_dollar(b, i).map(|r| r.0),
+            _ => None,
+        };
+        match end {
+            Some(e) => {
+                mask[i..e].iter_mut().for_each(|m| *m = false);
+                i = e;
+            }
+            None => i += 1,
+        }
+    }
+    mask
+}
+
 /// Reads statements one at a time from a stream (files, stdin), holding
 /// only the statement being read: memory stays flat on any size of dump.
 pub struct StatementReader<R> {
@@ -394,6 +435,26 @@ fn skip_dollar(b: &[u8], start: usize) -> Option<(usize, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_mask_skips_quotes_and_comments() {
+        let sql = "select 'a:b', :x -- :y\n/* :z */ $$:w$$ \\g";
+        let mask = code_mask(sql, Engine::Postgres);
+        let code: String = sql
+            .char_indices()
+            .filter(|&(i, _)| mask[i])
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(code, "select , :x   \\g");
+        let my = "select 'it\\'s :a', :b # :c";
+        let mask = code_mask(my, Engine::Mysql);
+        let code: String = my
+            .char_indices()
+            .filter(|&(i, _)| mask[i])
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(code, "select , :b ");
+    }
 
     #[test]
     fn splits_simple() {

@@ -26,19 +26,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()>
             .mode(0o700)
             .create(&dir)?;
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    // A name no other writer picks: pid + a counter + the clock; O_EXCL
-    // makes a collision an error rather than a shared file.
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nonce = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(
-        ".{name}.{}.{nonce}.{nanos}.tmp",
-        std::process::id()
-    ));
+    let tmp = temp_name(&dir, path);
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -60,6 +48,76 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()>
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A name beside `path` no other writer picks: pid + a counter + the
+/// clock; `O_EXCL` makes a collision an error rather than a shared file.
+fn temp_name(dir: &Path, path: &Path) -> PathBuf {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nonce = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    dir.join(format!(
+        ".{name}.{}.{nonce}.{nanos}.tmp",
+        std::process::id()
+    ))
+}
+
+/// A file written as a stream (query output, `\copy … to`): the data goes
+/// to a temporary file beside `path`, which [`PendingFile::commit`] renames
+/// over it; dropped without a commit, the temporary file is removed and
+/// `path` is untouched — never half-written.
+pub struct PendingFile {
+    path: PathBuf,
+    temp: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl PendingFile {
+    /// Starts the file (mode 0666 less the umask, as any new output file).
+    /// The directory must exist.
+    pub fn create(path: &Path) -> std::io::Result<PendingFile> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = temp_name(&dir, path);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        Ok(PendingFile {
+            path: path.to_path_buf(),
+            temp,
+            file: Some(file),
+        })
+    }
+
+    /// A handle to write the data through.
+    pub fn file(&self) -> std::io::Result<std::fs::File> {
+        match &self.file {
+            Some(f) => f.try_clone(),
+            None => Err(std::io::Error::other("file already committed")),
+        }
+    }
+
+    /// Makes the data the file at `path`.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        if let Some(f) = self.file.take() {
+            f.sync_all()?;
+        }
+        std::fs::rename(&self.temp, &self.path)
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        // After a commit the temporary name is gone and this is a no-op.
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }
 
 /// A file that must be private is readable or writable by others.

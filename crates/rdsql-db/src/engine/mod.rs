@@ -1,5 +1,6 @@
 //! One module per engine behind a common [`Connection`].
 
+mod copy;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;

@@ -99,6 +99,16 @@ impl MyConnection {
             // The cleartext plugin sends the password as is: only for IAM
             // tokens, and only over TLS (guaranteed by the spec).
             .enable_cleartext_plugin(spec.auth.uses_token() && tls)
+            // A server may ask for any local file at any time (LOAD DATA
+            // LOCAL): refuse, keeping the session in step; only `\copy`
+            // installs a handler, for its one file (docs/shell.md).
+            .local_infile_handler(Some(|_: &[u8]| {
+                Box::pin(async { Ok(refusal()) })
+                    as futures_util::future::BoxFuture<
+                        'static,
+                        Result<mysql_async::InfileData, mysql_async::LocalInfileError>,
+                    >
+            }))
             .ssl_opts(ssl);
         drop(secret);
         let conn = Conn::new(opts)
@@ -161,6 +171,46 @@ impl MyConnection {
             sink.end_result(n)?;
         }
         Ok(())
+    }
+
+    /// `LOAD DATA LOCAL INFILE`: the file served is `path`, whatever name
+    /// the server asks for, and only during this statement
+    /// (docs/shell.md, "\copy").
+    pub async fn load_data_local(
+        &mut self,
+        sql: &str,
+        path: std::path::PathBuf,
+    ) -> Result<u64, QueryError> {
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| QueryError::ConnectionLost("connection closed".into()))?;
+        // Open before sending, so a missing file is the user's error, not
+        // an aborted transfer.
+        let file = std::fs::File::open(&path).map_err(QueryError::Output)?;
+        conn.set_infile_handler(async move {
+            Ok(Box::pin(super::copy::file_chunks(file)) as mysql_async::InfileData)
+        });
+        // Reading the user's own file failed: that is an I/O error, not a
+        // refused request.
+        let copy_error = |e: mysql_async::Error| match e {
+            mysql_async::Error::Driver(mysql_async::DriverError::LocalInfile(
+                mysql_async::LocalInfileError::ReadError(io),
+            )) if io.to_string() != REFUSED => QueryError::Output(io),
+            e => query_error(e),
+        };
+        let result = conn.query_iter(sql).await.map_err(copy_error);
+        let outcome = match result {
+            Ok(r) => {
+                let n = r.affected_rows();
+                r.drop_result().await.map_err(query_error).map(|_| n)
+            }
+            Err(e) => Err(e),
+        };
+        // A handler the statement did not use must not answer a later
+        // request: replace it with one that refuses.
+        conn.set_infile_handler(async { Ok(refusal()) });
+        outcome
     }
 
     /// Facts about the session.
@@ -274,8 +324,35 @@ fn classify_connect(e: &mysql_async::Error, host: &str) -> ConnectFailure {
     }
 }
 
+/// Data for a refused LOCAL INFILE request: an error, which the driver
+/// turns into an empty transfer (the session stays usable) and reports.
+fn refusal() -> mysql_async::InfileData {
+    Box::pin(futures_util::stream::once(async {
+        Err(std::io::Error::other(REFUSED))
+    }))
+}
+
+const REFUSED: &str = "rdsql sends a local file only for \\copy TABLE from FILE";
+
 fn query_error(e: mysql_async::Error) -> QueryError {
     match e {
+        mysql_async::Error::Driver(mysql_async::DriverError::LocalInfile(l)) => {
+            QueryError::Server {
+                code: "rdsql".into(),
+                message: format!(
+                    "the server asked for a local file (LOAD DATA LOCAL INFILE) and was refused: {}",
+                    match l {
+                        mysql_async::LocalInfileError::ReadError(io) => io.to_string(),
+                        other => other.to_string(),
+                    }
+                ),
+                detail: None,
+                hint: Some(
+                    "to load a file, use the shell's \\copy TABLE from 'FILE' (docs/shell.md)"
+                        .into(),
+                ),
+            }
+        }
         mysql_async::Error::Server(s) => QueryError::Server {
             code: format!("{} ({})", s.code, s.state),
             message: s.message,

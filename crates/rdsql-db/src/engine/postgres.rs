@@ -241,7 +241,7 @@ fn classify_connect(e: &tokio_postgres::Error, host: &str) -> ConnectFailure {
     ConnectFailure::Other(e.to_string())
 }
 
-fn query_error(e: tokio_postgres::Error) -> QueryError {
+pub(crate) fn query_error(e: tokio_postgres::Error) -> QueryError {
     if let Some(db) = e.as_db_error() {
         // FATAL ends the session (shutdown, terminated backend): the
         // connection is gone, not just the statement.

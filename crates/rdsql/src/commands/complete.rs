@@ -124,6 +124,19 @@ const META: &[&str] = &[
     "\\timing",
     "\\o",
     "\\i",
+    "\\g",
+    "\\gx",
+    "\\watch",
+    "\\e",
+    "\\p",
+    "\\r",
+    "\\copy",
+    "\\set",
+    "\\unset",
+    "\\echo",
+    "\\pset",
+    "\\a",
+    "\\t",
 ];
 
 /// The catalog names completion offers; refreshed by the shell.
@@ -181,12 +194,18 @@ impl Completer for ShellHelper {
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         let trimmed = before.trim_start();
-        // File names after \i and \o.
-        if let Some(rest) = trimmed
-            .strip_prefix("\\i ")
-            .or_else(|| trimmed.strip_prefix("\\o "))
+        // File names after \i, \o, \g and \e, and after \copy's from/to.
+        let copy_file = trimmed.starts_with("\\copy ")
+            && trimmed
+                .split_whitespace()
+                .rev()
+                .nth(usize::from(!before.ends_with(' ')))
+                .is_some_and(|w| w.eq_ignore_ascii_case("from") || w.eq_ignore_ascii_case("to"));
+        if copy_file
+            || ["\\i ", "\\o ", "\\g ", "\\e "]
+                .iter()
+                .any(|p| trimmed.starts_with(p))
         {
-            let _ = rest;
             return self.files.complete(line, pos, ctx);
         }
         let start = before

@@ -267,59 +267,33 @@ fn open_sources(args: &QueryArgs) -> Result<Vec<Source>, Failure> {
     Ok(sources)
 }
 
-/// `-o FILE`: a private temporary file beside FILE, renamed over it once
-/// the output is complete (the file then holds exactly what stdout would
-/// have); removed if rdsql stops before that.
-struct OutputFile {
-    path: std::path::PathBuf,
-    temp: std::path::PathBuf,
-}
+/// `-o FILE`: a temporary file beside FILE, renamed over it once the
+/// output is complete (the file then holds exactly what stdout would have);
+/// removed if rdsql stops before that.
+struct OutputFile(rdsql_fs::PendingFile, std::path::PathBuf);
 
 impl OutputFile {
     fn create(path: &std::path::Path) -> Result<OutputFile, Failure> {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = dir.join(format!(".{name}.rdsql-{}", std::process::id()));
-        std::fs::File::create(&temp).map_err(|e| {
-            Failure::local(
-                format!("cannot write {}: {e}", path.display()),
-                vec!["check that the directory exists and is writable".into()],
-            )
-        })?;
-        Ok(OutputFile {
-            path: path.to_path_buf(),
-            temp,
-        })
-    }
-
-    fn file(&self) -> Result<std::fs::File, Failure> {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&self.temp)
+        rdsql_fs::PendingFile::create(path)
+            .map(|f| OutputFile(f, path.to_path_buf()))
             .map_err(|e| {
-                Failure::local(format!("cannot write {}: {e}", self.temp.display()), vec![])
+                Failure::local(
+                    format!("cannot write {}: {e}", path.display()),
+                    vec!["check that the directory exists and is writable".into()],
+                )
             })
     }
 
-    fn finish(self) -> Result<(), Failure> {
-        let r = std::fs::rename(&self.temp, &self.path).map_err(|e| {
-            Failure::local(format!("cannot write {}: {e}", self.path.display()), vec![])
-        });
-        if r.is_err() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-        r
+    fn file(&self) -> Result<std::fs::File, Failure> {
+        self.0
+            .file()
+            .map_err(|e| Failure::local(format!("cannot write {}: {e}", self.1.display()), vec![]))
     }
-}
 
-impl Drop for OutputFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.temp);
+    fn finish(self) -> Result<(), Failure> {
+        let path = self.1;
+        self.0
+            .commit()
+            .map_err(|e| Failure::local(format!("cannot write {}: {e}", path.display()), vec![]))
     }
 }

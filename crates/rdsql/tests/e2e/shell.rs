@@ -455,3 +455,227 @@ fn tab_completes_names_from_the_catalog_and_refreshes_after_ddl() {
     t.expect("(0 rows)");
     t.line("\\q");
 }
+
+/// A CSV file as PostgreSQL's COPY writes it: NULL unquoted and empty, an
+/// empty string `""`, quotes where needed.
+fn copy_csv(rows: usize) -> String {
+    let mut s = String::from("id,name,note\n");
+    for i in 1..=rows {
+        let name = match i % 5 {
+            0 => "O'Brien".to_string(),
+            1 => format!("\"comma, {i}\""),
+            2 => format!("\"line\nbreak {i}\""),
+            3 => "\"say \"\"hi\"\"\"".to_string(),
+            _ => format!("plain{i}"),
+        };
+        let note = match i % 3 {
+            0 => "",
+            1 => "\"\"",
+            _ => "tab\there \\ back",
+        };
+        s.push_str(&format!("{i},{name},{note}\n"));
+    }
+    s
+}
+
+#[test]
+fn postgres_copy_set_g_and_watch() {
+    let pg = postgres();
+    pg.psql_db(
+        "rdsql",
+        "drop table if exists sh_copy, sh_copy2; \
+         create table sh_copy (id int primary key, name text, note text); \
+         create table sh_copy2 (like sh_copy); \
+         grant all on sh_copy, sh_copy2 to rdsql_scram",
+    );
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        pg.url("rdsql_scram", "127.0.0.1"),
+        ca()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let data = copy_csv(5000);
+    std::fs::write(&input, &data).unwrap();
+    let mut t = Term::start(&url);
+
+    // CSV in, CSV out: byte for byte what went in.
+    t.line(&format!(
+        "\\copy sh_copy from '{}' with (format csv, header)",
+        input.display()
+    ));
+    t.expect("COPY 5000");
+    let out = dir.path().join("out.csv");
+    t.line(&format!(
+        "\\copy (select * from sh_copy order by id) to '{}' with (format csv, header)",
+        out.display()
+    ));
+    t.expect("COPY 5000");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), data);
+
+    // Text format out and back in, into another table.
+    let tsv = dir.path().join("rows.tsv");
+    t.line(&format!("\\copy sh_copy to {}", tsv.display()));
+    t.expect("COPY 5000");
+    t.line(&format!(
+        "\\copy sh_copy2 (id, name, note) from {}",
+        tsv.display()
+    ));
+    t.expect("COPY 5000");
+    t.line("select count(*) as differing from (select * from sh_copy except all select * from sh_copy2) d;");
+    t.expect(" differing \r\n-----------\r\n         0");
+
+    // A bad row rolls the whole COPY back; a missing file is named.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "9001,a,b\nnot-a-number,c,d\n").unwrap();
+    t.line(&format!("\\copy sh_copy from '{}' csv", bad.display()));
+    t.expect("invalid input syntax for type integer");
+    t.line("\\copy sh_copy from '/nonexistent/file.csv'");
+    t.expect("cannot read /nonexistent/file.csv");
+    t.line("select count(*) as n from sh_copy;");
+    t.expect("5000");
+    // A failed \copy to leaves no file behind.
+    let never = dir.path().join("never.csv");
+    t.line(&format!("\\copy (select 1/0) to '{}'", never.display()));
+    t.expect("division by zero");
+    assert!(!never.exists());
+
+    // Variables: as they are, as a literal, as an identifier.
+    t.line("\\set tbl sh_copy");
+    t.line("\\set who 'O''Brien'");
+    t.line("\\set lim 3");
+    t.line("select count(*) as obriens from :\"tbl\" where name = :'who' and id > :lim;");
+    t.expect(" obriens \r\n---------\r\n    1000");
+    t.line("select ':who' as quoted, 2::int as cast_kept;");
+    t.expect(" :who   |         2");
+    t.line("\\echo table :tbl");
+    t.expect("table sh_copy");
+
+    // \g FILE: this result only, into the file.
+    let g = dir.path().join("g.txt");
+    t.line(&format!(
+        "select id from :tbl order by id limit 2 \\g {}",
+        g.display()
+    ));
+    t.line("select 'after g' as marker;");
+    t.expect("after g");
+    assert_eq!(
+        std::fs::read_to_string(&g).unwrap(),
+        " id \n----\n  1\n  2\n(2 rows)\n\n"
+    );
+
+    // \watch repeats until Ctrl-C.
+    t.line("select count(*) as watched from sh_copy \\watch 0.3");
+    t.expect("(every 0.3s)");
+    t.expect("watched");
+    t.expect("(every 0.3s)");
+    t.expect("(every 0.3s)");
+    t.p.send_control('c').unwrap();
+    t.line("select 'still here' as s;");
+    t.expect("still here");
+    t.quit();
+}
+
+#[test]
+fn edit_runs_the_edited_statement_or_keeps_it_in_the_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let editor = dir.path().join("editor.sh");
+    // The "user" changes 41 into 42 and records the file's mode.
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nstat -c %a \"$1\" > {}\nsed -i 's/41/42/' \"$1\"\n",
+            dir.path().join("mode").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut t = Term::start_with(
+        "sqlite::memory:",
+        &[("EDITOR", editor.display().to_string())],
+    );
+    // The last statement, edited, runs at once (it ends with ';').
+    t.line("select 41 as answer;");
+    t.expect(" 41");
+    t.line("\\e");
+    t.expect("select 42 as answer;");
+    t.expect("     42");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mode"))
+            .unwrap()
+            .trim(),
+        "600"
+    );
+    // An unfinished buffer comes back unfinished: the next line ends it.
+    t.line("select 41 + 1000");
+    t.line("\\e");
+    t.expect("select 42 + 1000");
+    t.line("as total;");
+    t.expect("1042");
+    // \p shows it; \r clears it.
+    t.line("select 'pending'");
+    t.line("\\p");
+    t.expect("select 'pending'");
+    t.line("\\r");
+    t.expect("Query buffer reset");
+    t.line("select 'fresh' as f;");
+    t.expect("fresh");
+    t.quit();
+}
+
+#[test]
+fn mariadb_copy_loads_only_the_named_file() {
+    let m = mariadb();
+    m.sql(
+        "drop table if exists rdsql.sh_copy, rdsql.sh_copy2; \
+         create table rdsql.sh_copy (id int primary key, name varchar(50), note text); \
+         create table rdsql.sh_copy2 like rdsql.sh_copy",
+    );
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        m.url("rdsql_native", "127.0.0.1"),
+        ca()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.tsv");
+    // COPY text format: tab-separated, \N for NULL, backslash escapes.
+    let mut data = String::new();
+    for i in 1..=2000 {
+        let note = match i % 3 {
+            0 => "\\N".to_string(),
+            1 => "tab\\there\\nnewline \\\\ back".to_string(),
+            _ => String::new(),
+        };
+        data.push_str(&format!("{i}\tname {i}\t{note}\n"));
+    }
+    std::fs::write(&input, &data).unwrap();
+    let mut t = Term::start(&url);
+    t.line(&format!("\\copy sh_copy from '{}'", input.display()));
+    t.expect("COPY 2000");
+    let out = dir.path().join("out.tsv");
+    t.line(&format!(
+        "\\copy (select * from sh_copy order by id) to '{}'",
+        out.display()
+    ));
+    t.expect("COPY 2000");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), data);
+    t.line("select count(*) as nulls from sh_copy where note is null;");
+    t.expect("666");
+    // CSV with a header, into a column list.
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "id,name\n1,\"a, \"\"quoted\"\" name\"\n2,b\n").unwrap();
+    t.line(&format!(
+        "\\copy sh_copy2 (id, name) from '{}' with (format csv, header)",
+        csv.display()
+    ));
+    t.expect("COPY 2");
+    t.line("select name from sh_copy2 where id = 1;");
+    t.expect("a, \"quoted\" name");
+    // A LOAD DATA LOCAL the user typed as SQL gets no file: only \copy
+    // answers the server's file request, and only with the named file.
+    t.line("load data local infile '/etc/hostname' into table sh_copy2;");
+    t.expect("the server asked for a local file (LOAD DATA LOCAL INFILE) and was refused");
+    t.line("select count(*) as n from sh_copy2;");
+    t.expect(" 2");
+    t.quit();
+}
