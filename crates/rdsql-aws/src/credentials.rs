@@ -26,6 +26,9 @@ pub enum CredentialSource {
     },
     /// `--auth iam-profile --aws-profile NAME` (or `AWS_PROFILE`).
     Profile(String),
+    /// A profile whose role demands MFA (`mfa_serial`), with the code when
+    /// one was asked for before connecting (docs/mfa.md).
+    MfaProfile { name: String, code: Option<Secret> },
     /// No profile named: the SDK's default chain (environment variables first).
     DefaultChain,
     /// `--auth sso`: role credentials from IAM Identity Center.
@@ -94,6 +97,22 @@ impl std::fmt::Debug for ResolvedCredentials {
             .field("description", &self.description)
             .finish()
     }
+}
+
+/// Where role chains call STS: the profile's region, else AWS_REGION,
+/// else us-east-1 (STS's global home); never IMDS, which would hang
+/// outside EC2.
+pub(crate) fn sts_region(profile_region: Option<String>) -> String {
+    profile_region
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "us-east-1".into())
+}
+
+pub(crate) fn provider_config(profile_region: Option<String>) -> ProviderConfig {
+    ProviderConfig::without_region()
+        .with_region(Some(aws_config::Region::new(sts_region(profile_region))))
 }
 
 fn config_paths() -> String {
@@ -168,18 +187,8 @@ impl ResolvedCredentials {
                 } else {
                     "profile"
                 };
-                // Role chains call STS in the profile's region, else AWS_REGION,
-                // else us-east-1 (STS's global home); never IMDS, which would
-                // hang outside EC2.
-                let sts_region = region
-                    .clone()
-                    .or_else(|| std::env::var("AWS_REGION").ok())
-                    .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-                    .unwrap_or_else(|| "us-east-1".into());
-                let provider_config = ProviderConfig::without_region()
-                    .with_region(Some(aws_config::Region::new(sts_region)));
                 let provider = ProfileFileCredentialsProvider::builder()
-                    .configure(&provider_config)
+                    .configure(&provider_config(region.clone()))
                     .profile_name(name)
                     .build();
                 Ok((
@@ -187,6 +196,33 @@ impl ResolvedCredentials {
                         SharedCredentialsProvider::new(provider),
                         format!("{kind} {name} from {}", config_paths()),
                     ),
+                    region,
+                ))
+            }
+            CredentialSource::MfaProfile { name, code } => {
+                let role = crate::mfa::mfa_role(name)
+                    .await
+                    .map_err(|message| CredentialsError {
+                        source_desc: format!("profile {name}"),
+                        message,
+                        hints: vec![format!("fix the profile in {}", config_paths())],
+                    })?
+                    .ok_or_else(|| CredentialsError {
+                        source_desc: format!("profile {name}"),
+                        message: format!("profile {name:?} has no role_arn with mfa_serial"),
+                        hints: vec![],
+                    })?;
+                let description = format!("role profile {name} (with MFA)");
+                let region = role.region.clone();
+                let provider = crate::mfa::MfaRoleProvider {
+                    role,
+                    code: match code {
+                        Some(c) => crate::mfa::CodeSource::Given(Mutex::new(Some(c.clone()))),
+                        None => crate::mfa::CodeSource::Terminal,
+                    },
+                };
+                Ok((
+                    Self::wrap(SharedCredentialsProvider::new(provider), description),
                     region,
                 ))
             }

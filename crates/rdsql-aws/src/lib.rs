@@ -3,6 +3,7 @@
 
 pub mod credentials;
 mod errors;
+pub mod mfa;
 pub mod profiles;
 pub mod region;
 pub mod sso;

@@ -56,6 +56,7 @@ impl IamTokenProvider {
                 })?;
         let profile_name = match &source {
             CredentialSource::Profile(p) => Some(p.clone()),
+            CredentialSource::MfaProfile { name, .. } => Some(name.clone()),
             CredentialSource::Sso { session, .. } => match &session.selector {
                 rdsql_aws::sso::Selector::Profile(p) => Some(p.clone()),
                 _ => None,

@@ -253,12 +253,10 @@ async fn credential_source(
                 session_token,
             })
         }
-        Auth::IamProfile { profile, .. } => {
-            Ok(match profile.clone().or_else(|| env("AWS_PROFILE")) {
-                Some(p) => CredentialSource::Profile(p),
-                None => CredentialSource::DefaultChain,
-            })
-        }
+        Auth::IamProfile { profile, .. } => match profile.clone().or_else(|| env("AWS_PROFILE")) {
+            Some(p) => profile_source(p, ui).await,
+            None => Ok(CredentialSource::DefaultChain),
+        },
         Auth::Sso {
             sign_in,
             account_id,
@@ -270,6 +268,43 @@ async fn credential_source(
             vec![],
         )),
     }
+}
+
+/// A named profile; one whose role demands MFA gets its code asked for
+/// now — before any connect timeout — unless the shared cache holds valid
+/// role credentials (docs/mfa.md).
+pub async fn profile_source(name: String, ui: &dyn Interaction) -> Result<CredentialSource, Error> {
+    let role = rdsql_aws::mfa::mfa_role(&name).await.map_err(|e| {
+        Error::setup(
+            e,
+            vec![
+                "fix the profile in the AWS config file (AWS_CONFIG_FILE, else ~/.aws/config)"
+                    .into(),
+            ],
+        )
+    })?;
+    let Some(role) = role else {
+        return Ok(CredentialSource::Profile(name));
+    };
+    if role.cached().is_some() {
+        return Ok(CredentialSource::MfaProfile { name, code: None });
+    }
+    if !ui.can_prompt() {
+        return Err(Error::Credentials {
+            message: rdsql_aws::mfa::no_terminal(&role),
+            hints: vec![
+                "run rdsql on a terminal to be asked for the code, or type it in the UI's MFA Code field".into(),
+                format!(
+                    "or fill the shared cache first: aws sts get-caller-identity --profile {name} (rdsql uses the AWS CLI's cache)"
+                ),
+            ],
+        });
+    }
+    let code = ui.secret(&role.prompt())?;
+    Ok(CredentialSource::MfaProfile {
+        name,
+        code: Some(code),
+    })
 }
 
 /// `--auth sso`: an SSO profile, or a custom start URL + SSO region; the

@@ -8,6 +8,7 @@ mod harness;
 mod iam;
 mod malformed;
 mod mariadb;
+mod mfa;
 mod postgres;
 mod proxy;
 mod secrets;
