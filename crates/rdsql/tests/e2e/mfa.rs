@@ -2,7 +2,6 @@
 //! the code (a test-only STS that demands it), and the AWS CLI's cache
 //! shared both ways with the real `aws` command.
 
-use crate::harness::*;
 use crate::iam::{aws_home, engines, run, who};
 use rdsql_testkit::iam::*;
 use std::os::unix::fs::PermissionsExt;
