@@ -2,7 +2,9 @@
 //! database auth tokens (docs/tokens.md, docs/sso.md).
 
 pub mod credentials;
+pub mod discovery;
 mod errors;
+pub mod identity;
 pub mod mfa;
 pub mod profiles;
 pub mod region;

@@ -24,7 +24,7 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 pub struct IamTokenProvider {
     request: TokenRequest,
     region_source: RegionSource,
-    credentials: ResolvedCredentials,
+    credentials: Arc<ResolvedCredentials>,
     cache: Arc<TokenCache>,
     clock: Clock,
     issued_at: Mutex<Option<SystemTime>>,
@@ -94,7 +94,7 @@ impl IamTokenProvider {
                 region,
             },
             region_source,
-            credentials,
+            credentials: Arc::new(credentials),
             cache,
             clock,
             issued_at: Mutex::new(None),
@@ -110,6 +110,17 @@ impl IamTokenProvider {
     /// What the token is signed for.
     pub fn request(&self) -> &TokenRequest {
         &self.request
+    }
+
+    /// The credentials, for AWS API calls beside the token
+    /// (`rdsql aws check`).
+    pub fn credentials(&self) -> Arc<ResolvedCredentials> {
+        self.credentials.clone()
+    }
+
+    /// Where the signing region came from.
+    pub fn region_source(&self) -> &RegionSource {
+        &self.region_source
     }
 
     /// Where the credentials come from, for messages (never a secret).

@@ -14,6 +14,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod browser;
+pub mod check;
 pub mod error;
 pub mod form;
 pub mod iam;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod kinds;
 pub mod options;
 pub mod password;
+pub mod probe;
 pub mod sensitive;
 pub mod sink;
 pub mod spec;

@@ -93,6 +93,15 @@ pub enum TrustRoots {
 }
 
 impl TrustRoots {
+    /// Which CAs count, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            TrustRoots::Bundled => "the bundled Amazon RDS CA bundle".into(),
+            TrustRoots::File(p) => format!("the CAs of {}", p.display()),
+            TrustRoots::System => "the system's trust store".into(),
+        }
+    }
+
     /// `--sslrootcert` / `PGSSLROOTCERT`: a file, or the word `system`.
     pub fn from_sslrootcert(value: PathBuf) -> TrustRoots {
         if value.as_os_str() == "system" {

@@ -24,8 +24,10 @@ pub fn temp_session_token() -> String {
         "Zm9v/YmFy+YmF6=".repeat(50)
     )
 }
-/// A real-looking endpoint tokens may be signed for through a "tunnel".
-pub const TUNNEL_HOST: &str = "db.tunnel.eu-west-1.rds.amazonaws.com";
+/// A real-looking endpoint tokens may be signed for through a "tunnel" —
+/// the endpoint `moto` gives a DB instance named `tunnel` in eu-west-1, so
+/// discovery and `rdsql aws check` find it (crate::moto).
+pub const TUNNEL_HOST: &str = "tunnel.aaaaaaaaaa.eu-west-1.rds.amazonaws.com";
 pub const TUNNEL_PORT: u16 = 5432;
 
 /// Database users: accepted with a valid token; first attempt rejected;

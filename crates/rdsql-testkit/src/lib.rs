@@ -9,6 +9,7 @@ pub mod certs;
 pub mod iam;
 pub mod leaks;
 pub mod mariadb;
+pub mod moto;
 pub mod postgres;
 mod process;
 pub mod sso;
@@ -17,6 +18,7 @@ pub mod sts;
 pub use certs::{Certs, certs};
 pub use mariadb::{MariaServer, mariadb, mariadb_plain, mariadb_wildcard};
 pub use postgres::{PgServer, postgres, postgres_plain, postgres_wildcard};
+pub use process::free_port;
 
 /// The password every test user gets.
 pub const PASSWORD: &str = "s3cret-Pa55";

@@ -153,6 +153,34 @@ pub enum AwsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List RDS DB instances, Aurora cluster endpoints (writer, reader) and
+    /// RDS Proxies: endpoint, port, engine, IAM auth on/off.
+    Databases(AwsDatabasesArgs),
+    /// Check the RDS IAM prerequisites of an IAM or SSO connection, each
+    /// with ✓/✗ and its fix; exit 0 only when all pass.
+    Check {
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AwsDatabasesArgs {
+    /// The AWS profile (static keys, role, MFA role, SSO); default: AWS_PROFILE, then the default chain.
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// The region to list (default: the profile's region, then AWS_REGION).
+    #[arg(long, value_name = "REGION", conflicts_with = "all_regions")]
+    pub aws_region: Option<String>,
+    /// Every RDS region (those not enabled for the account are skipped).
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `rdsql` binary against real PostgreSQL and
 //! MariaDB servers started by `rdsql-testkit` (one of each per run).
 
+mod aws;
 mod browser;
 mod browser_workspace;
 mod conn;
