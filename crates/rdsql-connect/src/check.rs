@@ -317,37 +317,51 @@ pub async fn run(
 
     // 4. The network, TLS, and a real login.
     let started = Instant::now();
-    let reachable = match rdsql_db::probe::tcp(&spec.host, spec.port, PROBE_TIMEOUT).await {
-        Ok(_) => {
-            r.add(
-                "Network",
-                Status::Pass,
-                format!(
-                    "TCP {} reached in {} ms",
-                    spec.host_port(),
-                    started.elapsed().as_millis()
-                ),
-                vec![],
-            );
-            true
-        }
+    let (dial_host, dial_port) = match spec.dial().await {
+        Ok(d) => d,
         Err(e) => {
-            let mut fix = vec![format!(
-                "the database's security group must allow inbound TCP {} from this machine's address",
-                spec.port
-            )];
-            if db.as_ref().and_then(|d| d.publicly_accessible) == Some(false) {
-                fix.push("the database is not publicly accessible: reach it from inside its VPC, over a VPN, or through an SSH bastion (--ssh user@bastion)".into());
-            }
-            r.add("Network", Status::Fail, e, fix);
-            false
+            r.add(
+                "SSH tunnel",
+                Status::Fail,
+                e.to_string(),
+                vec!["check --ssh, the key and ~/.ssh/known_hosts (docs/ssh.md)".into()],
+            );
+            (spec.host.clone(), 0)
         }
     };
+    let reachable = dial_port != 0;
+    let reachable = reachable
+        && match rdsql_db::probe::tcp(&dial_host, dial_port, PROBE_TIMEOUT).await {
+            Ok(_) => {
+                r.add(
+                    "Network",
+                    Status::Pass,
+                    format!(
+                        "TCP {} reached in {} ms",
+                        spec.host_port(),
+                        started.elapsed().as_millis()
+                    ),
+                    vec![],
+                );
+                true
+            }
+            Err(e) => {
+                let mut fix = vec![format!(
+                    "the database's security group must allow inbound TCP {} from this machine's address",
+                    spec.port
+                )];
+                if db.as_ref().and_then(|d| d.publicly_accessible) == Some(false) {
+                    fix.push("the database is not publicly accessible: reach it from inside its VPC, over a VPN, or through an SSH bastion (--ssh user@bastion)".into());
+                }
+                r.add("Network", Status::Fail, e, fix);
+                false
+            }
+        };
     if reachable {
         match rdsql_db::probe::tls(
             spec.engine,
-            &spec.host,
-            spec.port,
+            &dial_host,
+            dial_port,
             &sign_host,
             &spec.roots,
             PROBE_TIMEOUT,

@@ -15,6 +15,7 @@ pub fn fields_json() -> Value {
                     FieldKind::Text => ("text", vec![]),
                     FieldKind::Number => ("number", vec![]),
                     FieldKind::Choice(c) => ("choice", c.to_vec()),
+                    FieldKind::Switch => ("switch", vec![]),
                 };
                 json!({
                     "name": f.name,

@@ -22,6 +22,7 @@ pub mod open;
 pub mod report;
 pub mod resolve;
 pub mod saved;
+pub mod ssh;
 
 pub use error::Error;
 pub use open::{Interaction, NoInteraction, open, open_with_cache};

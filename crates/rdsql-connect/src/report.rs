@@ -178,6 +178,15 @@ impl Failure {
             ConnectFailure::Sqlite(_) => {
                 causes.push("check the path and that its directory exists and is writable".into());
             }
+            ConnectFailure::Tunnel(m) => {
+                if m.contains("host key") {
+                    causes.push("compare the fingerprint with the one the bastion's administrator publishes; if the key really changed, remove the old line from ~/.ssh/known_hosts (ssh-keygen -R HOST)".into());
+                } else {
+                    causes.push("check --ssh [user@]host[:port]: the bastion's address, port and your user name there".into());
+                    causes.push("the key: --ssh-key FILE, else the SSH agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519, id_ecdsa, id_rsa — its public half must be in the bastion's authorized_keys".into());
+                    causes.push("the bastion must allow TCP forwarding (AllowTcpForwarding) to the database".into());
+                }
+            }
         }
         Failure {
             headline: e.to_string(),

@@ -40,5 +40,13 @@ pub fn resolve(
     req: &Request,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ConnectionSpec, Error> {
-    Ok(ConnectionSpec::resolve(req.options()?, env)?)
+    let mut spec = ConnectionSpec::resolve(req.options()?, env)?;
+    // `--ssh`: the engines dial the tunnel's local end (opened on first
+    // use) and keep the real host for TLS and IAM (docs/ssh.md).
+    if let ConnectionSpec::Server(s) = &mut spec
+        && let Some(target) = &s.ssh
+    {
+        s.tunnel = Some(crate::ssh::tunnel(target, &s.host, s.port));
+    }
+    Ok(spec)
 }

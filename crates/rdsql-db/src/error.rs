@@ -135,6 +135,8 @@ pub enum ConnectFailure {
     Io(String),
     /// SQLite could not open the file.
     Sqlite(String),
+    /// The SSH tunnel could not be opened (bastion, key, host key).
+    Tunnel(String),
     Other(String),
 }
 
@@ -163,6 +165,7 @@ impl std::fmt::Display for ConnectFailure {
             }
             ConnectFailure::Io(m) => write!(f, "{m}"),
             ConnectFailure::Sqlite(m) => write!(f, "{m}"),
+            ConnectFailure::Tunnel(m) => write!(f, "SSH tunnel: {m}"),
             ConnectFailure::Other(m) => write!(f, "{m}"),
         }
     }

@@ -21,6 +21,8 @@ pub enum FieldKind {
     Number,
     /// One of a fixed set of words.
     Choice(&'static [&'static str]),
+    /// On or off: a flag without a value; `true`/`false` in URLs and files.
+    Switch,
 }
 
 /// The description of one connection field.
@@ -55,6 +57,16 @@ pub fn parse_port(p: &str) -> Result<u16, String> {
 fn parse_seconds(v: &str) -> Result<u64, String> {
     v.parse()
         .map_err(|_| "must be a whole number of seconds".to_string())
+}
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+fn show_bool(b: &bool) -> String {
+    b.to_string()
 }
 fn parse_path(v: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(v))
@@ -262,6 +274,24 @@ fields! {
         kind: FieldKind::Number, env: [],
         parse: parse_port, show: u16::to_string,
     },
+    /// Reach the database through this SSH bastion: [user@]host[:port] (host keys from ~/.ssh/known_hosts).
+    ssh: String = {
+        flag: "ssh", short: None, value: "[USER@]HOST[:PORT]",
+        kind: FieldKind::Text, env: [],
+        parse: parse_text, show: String::clone,
+    },
+    /// The SSH private key (else the SSH agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa).
+    ssh_key: PathBuf = {
+        flag: "ssh-key", short: None, value: "FILE",
+        kind: FieldKind::Text, env: [],
+        parse: parse_path, show: show_path,
+    },
+    /// Add the bastion's host key to ~/.ssh/known_hosts when it is not known yet (never when it changed).
+    ssh_accept_new: bool = {
+        flag: "ssh-accept-new", short: None, value: "",
+        kind: FieldKind::Switch, env: [],
+        parse: parse_bool, show: show_bool,
+    },
 }
 
 /// The names accepted as URL query parameters (and saved-connection keys).
@@ -286,6 +316,7 @@ mod tests {
                 FieldKind::Text => "some value/é".to_string(),
                 FieldKind::Number => "42".to_string(),
                 FieldKind::Choice(c) => c[c.len() - 1].to_string(),
+                FieldKind::Switch => "true".to_string(),
             };
             let mut o = ConnectOptions::default();
             o.set(f.name, &sample).unwrap();

@@ -141,9 +141,103 @@ pub struct ServerSpec {
     pub iam_port: Option<u16>,
     /// The local port `rdsql proxy` serves this connection on, if fixed.
     pub proxy_port: Option<u16>,
+    /// Reach the server through this SSH bastion (`--ssh`).
+    pub ssh: Option<SshTarget>,
+    /// The open (or openable) tunnel for `ssh`, attached by the connect
+    /// library; engines dial its local end (docs/ssh.md).
+    pub tunnel: Option<TunnelHandle>,
+}
+
+/// `--ssh [user@]host[:port]`, `--ssh-key`, `--ssh-accept-new`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SshTarget {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: u16,
+    pub key: Option<PathBuf>,
+    /// Add an unknown host key to known_hosts (OpenSSH's accept-new).
+    pub accept_new: bool,
+}
+
+impl SshTarget {
+    /// Parses `[user@]host[:port]` (`[v6]:port` for IPv6 literals).
+    pub fn parse(s: &str, key: Option<PathBuf>, accept_new: bool) -> Result<SshTarget, String> {
+        let s = s.trim();
+        let (user, rest) = match s.rsplit_once('@') {
+            Some((u, r)) if !u.is_empty() => (Some(u.to_string()), r),
+            Some(_) => return Err(format!("--ssh {s:?}: the user before @ is empty")),
+            None => (None, s),
+        };
+        let (host, port) = if let Some(r) = rest.strip_prefix('[') {
+            let (h, tail) = r
+                .split_once(']')
+                .ok_or_else(|| format!("--ssh {s:?}: unclosed ["))?;
+            let port = match tail.strip_prefix(':') {
+                Some(p) => Some(p),
+                None if tail.is_empty() => None,
+                None => return Err(format!("--ssh {s:?}: expected :PORT after ]")),
+            };
+            (h.to_string(), port)
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') => (h.to_string(), Some(p)),
+                _ => (rest.to_string(), None),
+            }
+        };
+        if host.is_empty() {
+            return Err(format!(
+                "--ssh {s:?}: no host; the form is [user@]host[:port]"
+            ));
+        }
+        let port = match port {
+            Some(p) => crate::options::parse_port(p).map_err(|e| format!("--ssh {s:?}: {e}"))?,
+            None => 22,
+        };
+        Ok(SshTarget {
+            user,
+            host,
+            port,
+            key,
+            accept_new,
+        })
+    }
+}
+
+/// A way to the server that is not a direct TCP connection: the engines
+/// connect to its local address (`127.0.0.1:N`) and keep the real host for
+/// TLS names and IAM tokens. Implemented by the connect library's SSH
+/// tunnel; the engines know nothing of SSH.
+pub trait Tunnel: Send + Sync + std::fmt::Debug {
+    /// The local address forwarding to the server, opening the tunnel (or
+    /// reopening a dropped one) first.
+    fn local_addr(&self) -> crate::password::BoxFuture<'_, Result<std::net::SocketAddr, String>>;
+}
+
+/// A shared [`Tunnel`]; equal when it is the same tunnel.
+#[derive(Clone, Debug)]
+pub struct TunnelHandle(pub std::sync::Arc<dyn Tunnel>);
+
+impl PartialEq for TunnelHandle {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl ServerSpec {
+    /// Where to open the TCP connection: the tunnel's local end when there
+    /// is one, else host and port.
+    pub async fn dial(&self) -> Result<(String, u16), crate::ConnectFailure> {
+        match &self.tunnel {
+            Some(t) => {
+                t.0.local_addr()
+                    .await
+                    .map(|a| (a.ip().to_string(), a.port()))
+                    .map_err(crate::ConnectFailure::Tunnel)
+            }
+            None => Ok((self.host.clone(), self.port)),
+        }
+    }
+
     /// The name the server certificate must be valid for: `--iam-host`
     /// (the real endpoint behind a tunnel) when given, else the host.
     pub fn tls_server_name(&self) -> &str {
@@ -359,6 +453,14 @@ impl ConnectionSpec {
             iam_port: opts.iam_port,
             proxy_port: opts.proxy_port,
             user_given,
+            ssh: match opts.ssh {
+                Some(s) => Some(
+                    SshTarget::parse(&s, opts.ssh_key, opts.ssh_accept_new.unwrap_or(false))
+                        .map_err(SpecError::Inconsistent)?,
+                ),
+                None => None,
+            },
+            tunnel: None,
         }))
     }
 }

@@ -9,11 +9,12 @@ use percent_encoding::percent_decode_str;
 /// redaction use, so a message can never quote a piece of a password that
 /// the parser saw differently (docs/connection-model.md, "URLs").
 ///
-/// The rule: after `scheme:` and an optional `//`, the **last** `@` of the
-/// input ends the user information; the first `:` inside it separates the
-/// user from the password. So a password may hold any character unencoded
-/// (`/ ? # @ : %` and spaces included); an `@` in the database name or a
-/// parameter must be written `%40`.
+/// The rule: after `scheme:` and an optional `//`, the **last** `@` before
+/// the query ends the user information; the first `:` inside it separates
+/// the user from the password. The query starts at a `?` followed by a
+/// known parameter and `=`. So a password may hold any character unencoded
+/// (`/ ? # @ : %` and spaces included), a parameter value may hold `@`
+/// (`ssh=user@bastion`), and an `@` in the database name must be `%40`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UrlTokens<'a> {
     /// Up to the first `:` (empty when the input is no URL).
@@ -41,7 +42,22 @@ impl<'a> UrlTokens<'a> {
             Some(r) => (true, r),
             None => (false, after),
         };
-        let (user, password, rest) = match after.rfind('@') {
+        // User information ends at the last '@' before the query. The
+        // query starts at a '?' followed by a known parameter (so a raw '?'
+        // in a password still counts as user information and is never
+        // echoed), and its values may hold '@' (`ssh=user@bastion`).
+        let query_start = after
+            .match_indices('?')
+            .map(|(i, _)| i)
+            .find(|&i| {
+                let q = &after[i + 1..];
+                crate::options::URL_PARAMETERS
+                    .iter()
+                    .chain(["password"].iter())
+                    .any(|p| q.starts_with(p) && q[p.len()..].starts_with('='))
+            })
+            .unwrap_or(after.len());
+        let (user, password, rest) = match after[..query_start].rfind('@') {
             Some(at) => {
                 let info = &after[..at];
                 let (u, p) = match info.split_once(':') {
@@ -186,7 +202,7 @@ pub fn parse_url(input: &str) -> Result<ConnectOptions, SpecError> {
         if tokens.password.is_none() && user.contains(['/', '?']) {
             return Err(bad(
                 input_head(&redacted),
-                "an unencoded '@' after the host: write @ in the database name or a parameter as %40",
+                "an unencoded '@' after the host: write @ in the database name as %40",
             ));
         }
         if !user.is_empty() {
@@ -430,9 +446,14 @@ mod tests {
             assert!(!e.contains("Zq7X"), "{url}: {e}");
             assert!(!redact_url(url).contains("Zq7X"), "{url}");
         }
-        // An unencoded '@' after the host is refused, not misread.
-        let e = parse_url("postgres://h/db?aws_profile=me@corp").unwrap_err();
-        assert!(e.to_string().contains("%40"), "{e}");
+        // An '@' in a parameter value belongs to the value (ssh=user@host),
+        // encoded or not.
+        let o = parse_url("postgres://h/db?aws_profile=me@corp").unwrap();
+        assert_eq!(o.aws_profile.as_deref(), Some("me@corp"));
+        let o = parse_url("postgres://u:p@h/db?ssh=ec2-user@bastion:2222").unwrap();
+        assert_eq!(o.ssh.as_deref(), Some("ec2-user@bastion:2222"));
+        assert_eq!(o.host.as_deref(), Some("h"));
+        assert_eq!(o.password.unwrap().expose(), "p");
         let o = parse_url("postgres://h/db?aws_profile=me%40corp").unwrap();
         assert_eq!(o.aws_profile.as_deref(), Some("me@corp"));
     }

@@ -64,9 +64,13 @@ pub async fn tcp(
     let hp = spec.host_port();
     let limit = spec.connect_timeout.unwrap_or(Duration::from_secs(10));
     let fut = async {
+        // Through an SSH tunnel: its local end (docs/ssh.md).
+        let (host, port) = spec.dial().await.map_err(|e| {
+            UpstreamError::Connect(hp.clone(), std::io::Error::other(e.to_string()))
+        })?;
         let addrs: Vec<SocketAddr> = match at {
-            Some(a) => vec![a],
-            None => tokio::net::lookup_host((spec.host.as_str(), spec.port))
+            Some(a) if spec.tunnel.is_none() => vec![a],
+            _ => tokio::net::lookup_host((host.as_str(), port))
                 .await
                 .map_err(|_| UpstreamError::Resolve(spec.host.clone()))?
                 .collect(),

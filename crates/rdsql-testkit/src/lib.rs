@@ -12,6 +12,7 @@ pub mod mariadb;
 pub mod moto;
 pub mod postgres;
 mod process;
+pub mod sshd;
 pub mod sso;
 pub mod sts;
 

@@ -79,6 +79,9 @@ impl MariaServer {
                 format!("localhost:{port}"),
                 format!("127.0.0.1:{port}"),
                 format!("{TUNNEL_HOST}:{TUNNEL_PORT}"),
+                // Through the SSH tunnel of the tests (crate::sshd), the
+                // endpoint's own name with the real port.
+                format!("{TUNNEL_HOST}:{port}"),
             ],
         );
         let mut cmd = Command::new("mariadbd");

@@ -138,6 +138,9 @@ impl PgServer {
                 format!("localhost:{port}"),
                 format!("127.0.0.1:{port}"),
                 format!("{TUNNEL_HOST}:{TUNNEL_PORT}"),
+                // Through the SSH tunnel of the tests (crate::sshd), the
+                // endpoint's own name with the real port.
+                format!("{TUNNEL_HOST}:{port}"),
             ],
         );
         // As on RDS: IAM users authenticate through PAM, over TLS only.

@@ -1,7 +1,7 @@
 //! The command-line surface (clap types only; resolution lives elsewhere).
 
 use clap::{Args, Parser, Subcommand};
-use rdsql_db::options::FIELDS;
+use rdsql_db::options::{FIELDS, FieldKind};
 use std::path::PathBuf;
 
 /// A database client for PostgreSQL, MySQL/MariaDB and SQLite, made for
@@ -400,9 +400,14 @@ impl clap::FromArgMatches for ConnArgs {
             self.conn = Some(c.clone());
         }
         for f in FIELDS {
-            if let Some(v) = m.get_one::<String>(f.name) {
+            let v = if f.kind == FieldKind::Switch {
+                m.get_flag(f.name).then(|| "true".to_string())
+            } else {
+                m.get_one::<String>(f.name).cloned()
+            };
+            if let Some(v) = v {
                 self.fields.retain(|(n, _)| n != f.name);
-                self.fields.push((f.name.to_string(), v.clone()));
+                self.fields.push((f.name.to_string(), v));
             }
         }
         Ok(())
@@ -417,10 +422,12 @@ impl clap::Args for ConnArgs {
                 .help("A saved connection's name or a URL: postgres://user@host:5432/db, mysql://…, mariadb://…, sqlite:FILE, sqlite::memory:"),
         );
         for f in FIELDS {
-            let mut arg = clap::Arg::new(f.name)
-                .long(f.flag)
-                .value_name(f.value_name)
-                .help(f.help.trim());
+            let mut arg = clap::Arg::new(f.name).long(f.flag).help(f.help.trim());
+            arg = if f.kind == FieldKind::Switch {
+                arg.action(clap::ArgAction::SetTrue)
+            } else {
+                arg.value_name(f.value_name)
+            };
             if let Some(s) = f.short {
                 arg = arg.short(s);
             }
@@ -440,7 +447,6 @@ impl clap::Args for ConnArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rdsql_db::options::FieldKind;
 
     /// A valid sample value for each field, with characters that need
     /// encoding where the field allows them.
@@ -451,6 +457,7 @@ mod tests {
             (_, FieldKind::Text) => "some value/é@x".into(),
             (_, FieldKind::Number) => "4321".into(),
             (_, FieldKind::Choice(c)) => c[0].into(),
+            (_, FieldKind::Switch) => "true".into(),
         }
     }
 
@@ -469,8 +476,12 @@ mod tests {
             let mut flags = vec![format!("--{}", f.flag)];
             flags.extend(f.short.map(|c| format!("-{c}")));
             for flag in flags {
-                let cli = Cli::try_parse_from(["rdsql", "query", flag.as_str(), &v, "-c", "x"])
-                    .unwrap_or_else(|e| panic!("{flag}: {e}"));
+                let mut argv = vec!["rdsql", "query", flag.as_str()];
+                if f.kind != FieldKind::Switch {
+                    argv.push(&v);
+                }
+                argv.extend(["-c", "x"]);
+                let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{flag}: {e}"));
                 let Command::Query(q) = cli.command else {
                     panic!()
                 };

@@ -45,18 +45,30 @@ impl MyConnection {
             failure,
         };
         let ssl = ssl_opts(spec).map_err(|e| fail(ConnectFailure::Tls(TlsFailure::Other(e))))?;
-        let addrs = match peer {
-            Some(ip) => vec![ip],
-            None => resolve(&spec.host, spec.port).await.map_err(fail)?,
+        // Through a tunnel, its local end (a cancel's side connection too:
+        // the bastion reaches the same endpoint); else the host's addresses.
+        let (addrs, port) = match (&spec.tunnel, peer) {
+            (Some(_), _) => {
+                let (h, p) = spec.dial().await.map_err(fail)?;
+                let ip: IpAddr = h
+                    .parse()
+                    .map_err(|_| fail(ConnectFailure::Tunnel(format!("bad local address {h}"))))?;
+                (vec![ip], p)
+            }
+            (None, Some(ip)) => (vec![ip], spec.port),
+            (None, None) => (
+                resolve(&spec.host, spec.port).await.map_err(fail)?,
+                spec.port,
+            ),
         };
         let mut last = ConnectFailure::Resolve(format!("no address for {}", spec.host));
         for ip in addrs {
-            let r = match Self::attempt(spec, password, ssl.clone(), ip).await {
+            let r = match Self::attempt(spec, password, ssl.clone(), ip, port).await {
                 // libpq semantics for prefer: no TLS on the server → plain.
                 Err(ConnectFailure::Tls(TlsFailure::ServerHasNoTls))
                     if spec.sslmode == SslMode::Prefer =>
                 {
-                    Self::attempt(spec, password, None, ip).await
+                    Self::attempt(spec, password, None, ip, port).await
                 }
                 other => other,
             };
@@ -80,6 +92,7 @@ impl MyConnection {
         password: &dyn PasswordProvider,
         ssl: Option<SslOpts>,
         ip: IpAddr,
+        port: u16,
     ) -> Result<Self, ConnectFailure> {
         let secret = password
             .password()
@@ -88,7 +101,7 @@ impl MyConnection {
         let tls = ssl.is_some();
         let opts = OptsBuilder::default()
             .ip_or_hostname(ip.to_string())
-            .tcp_port(spec.port)
+            .tcp_port(port)
             .user(Some(spec.user.clone()))
             // The MySQL handshake always carries an answer; with no
             // password it is the empty one, as the mysql client sends.

@@ -45,9 +45,12 @@ impl PgConnection {
             Err(e) => return Err(fail(ConnectFailure::Tls(TlsFailure::Other(e.to_string())))),
         };
 
+        // Through a tunnel, TCP goes to its local end; TLS and IAM keep
+        // the real host (spec.tls_server_name()).
+        let (dial_host, dial_port) = spec.dial().await.map_err(fail)?;
         let mut cfg = tokio_postgres::Config::new();
-        cfg.host(&spec.host)
-            .port(spec.port)
+        cfg.host(&dial_host)
+            .port(dial_port)
             .user(&spec.user)
             .application_name("rdsql")
             .ssl_mode(match spec.sslmode {

@@ -15,6 +15,7 @@ mod proxy;
 mod secrets;
 mod shell;
 mod sqlite;
+mod ssh;
 mod sso;
 mod tls;
 mod ui;

@@ -148,7 +148,7 @@ fn metric(text: &str, name: &str) -> u64 {
 }
 
 /// psql through the proxy (plaintext on loopback, no password).
-fn psql(port: u16, db: &str, sql: &str) -> std::process::Output {
+pub fn psql(port: u16, db: &str, sql: &str) -> std::process::Output {
     Command::new(pg_bin().join("psql"))
         .args([
             "-X",
