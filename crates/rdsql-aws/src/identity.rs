@@ -130,15 +130,22 @@ pub async fn simulate_connect(
     }
 }
 
-/// A policy document allowing `rds-db:connect` on `resource`.
+/// A policy document allowing `rds-db:connect` on `resource` (keys in
+/// the order AWS writes them).
 pub fn policy_document(resource: &str) -> String {
-    serde_json::to_string_pretty(&serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": "rds-db:connect",
-            "Resource": resource,
-        }]
-    }))
-    .unwrap_or_default()
+    let r = serde_json::to_string(resource).unwrap_or_default();
+    format!(
+        "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {{\n      \"Effect\": \"Allow\",\n      \"Action\": \"rds-db:connect\",\n      \"Resource\": {r}\n    }}\n  ]\n}}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn policy_is_json_in_aws_order() {
+        let p = super::policy_document("arn:aws:rds-db:eu-west-1:1:dbuser:db-X/u");
+        let v: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(v["Statement"][0]["Action"], "rds-db:connect");
+        assert!(p.find("Version").unwrap() < p.find("Statement").unwrap());
+    }
 }

@@ -17,6 +17,8 @@ pub struct ProfileInfo {
     pub sso_region: Option<String>,
     pub sso_account_id: Option<String>,
     pub sso_role_name: Option<String>,
+    /// The MFA device a role profile demands (`mfa_serial`).
+    pub mfa_serial: Option<String>,
 }
 
 /// All profiles, sorted by name. A malformed file is an error naming the
@@ -58,6 +60,7 @@ pub async fn list() -> Result<Vec<ProfileInfo>, String> {
                 sso_region,
                 sso_account_id: get("sso_account_id"),
                 sso_role_name: get("sso_role_name"),
+                mfa_serial: get("mfa_serial").filter(|_| get("role_arn").is_some()),
             }
         })
         .collect();

@@ -86,7 +86,8 @@ impl Report {
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn enable_command(db: &Database) -> String {
+/// The AWS CLI command that turns IAM database authentication on for `db`.
+pub fn enable_command(db: &Database) -> String {
     match db.kind.as_str() {
         "instance" => format!(
             "aws rds modify-db-instance --region {} --db-instance-identifier {} --enable-iam-database-authentication --apply-immediately",
@@ -124,6 +125,8 @@ pub async fn run(
     // 1. Credentials, and the caller they belong to.
     let provider = match iam_provider(spec, ui, env).await {
         Ok(p) => Some(p),
+        // A sign-in the surface must run first (the UI's browser flow).
+        Err(e @ crate::Error::SignIn { .. }) => return Err(e),
         Err(e) => {
             let f = Failure::from(e);
             r.add("AWS credentials", Status::Fail, f.headline, f.causes);

@@ -23,6 +23,11 @@ pub trait Interaction: Send + Sync {
     fn can_prompt(&self) -> bool;
     /// Asks for a secret without echo.
     fn secret(&self, prompt: &str) -> Result<Secret, Error>;
+    /// An MFA code (`prompt` names the device): a terminal asks; the UI
+    /// has its dialog's MFA Code field. `None` when nobody can give one.
+    fn mfa_code(&self, prompt: &str) -> Option<Result<Secret, Error>> {
+        self.can_prompt().then(|| self.secret(prompt))
+    }
     /// Signs in to IAM Identity Center (a browser), having said `why`.
     fn sso_sign_in<'a>(
         &'a self,
@@ -197,7 +202,7 @@ pub async fn iam_provider_with(
         .map_err(|e| token_error(server, e))
 }
 
-async fn credential_source(
+pub async fn credential_source(
     server: &ServerSpec,
     ui: &dyn Interaction,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
@@ -289,7 +294,7 @@ pub async fn profile_source(name: String, ui: &dyn Interaction) -> Result<Creden
     if role.cached().is_some() {
         return Ok(CredentialSource::MfaProfile { name, code: None });
     }
-    if !ui.can_prompt() {
+    let Some(code) = ui.mfa_code(&role.prompt()) else {
         return Err(Error::Credentials {
             message: rdsql_aws::mfa::no_terminal(&role),
             hints: vec![
@@ -299,8 +304,8 @@ pub async fn profile_source(name: String, ui: &dyn Interaction) -> Result<Creden
                 ),
             ],
         });
-    }
-    let code = ui.secret(&role.prompt())?;
+    };
+    let code = code?;
     Ok(CredentialSource::MfaProfile {
         name,
         code: Some(code),

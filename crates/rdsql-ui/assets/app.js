@@ -49,6 +49,17 @@ function showFor() {
     $("port").value = engine() === "postgres" ? "5432" : (engine() === "sqlite" ? "" : "3306");
   }
   if (m === "sso") fillSsoFromProfile();
+  showMfa();
+}
+
+/// The MFA Code field, when the chosen profile's role demands MFA.
+function showMfa() {
+  const p = method() === "iam-profile" && state.profiles.find((x) => x.name === $("aws_profile").value.trim());
+  const serial = p && p.mfa_serial;
+  $("mfa-field").hidden = !serial;
+  $("mfa-note").textContent = serial
+    ? `The code of ${serial}. Not needed while the AWS CLI's cached credentials for this role are valid.`
+    : "";
 }
 
 function ssoProfileChoice() { return $("sso_profile").value; }
@@ -85,11 +96,13 @@ function formData() {
   const m = method();
   Object.assign(f, { auth: m, host: v("host"), port: v("port"), user: v("user"), dbname: v("dbname"),
     sslmode: v("sslmode"), sslrootcert: v("sslrootcert"), connect_timeout: v("connect_timeout"),
-    iam_host: v("iam_host"), iam_port: v("iam_port") });
+    iam_host: v("iam_host"), iam_port: v("iam_port"), ssh: v("ssh"), ssh_key: v("ssh_key") });
+  if ($("ssh_accept_new").checked) f.ssh_accept_new = "true";
   if (m === "password") f.password = $("password").value;
   if (m === "iam-keys") Object.assign(f, { aws_access_key_id: v("aws_access_key_id"),
     aws_secret_access_key: $("aws_secret_access_key").value, aws_session_token: $("aws_session_token").value, aws_region: v("aws_region") });
   if (m === "iam-profile") Object.assign(f, { aws_profile: v("aws_profile"), aws_region: v("aws_region") });
+  if (m === "iam-profile" && !$("mfa-field").hidden) f.mfa_code = v("mfa_code");
   if (m === "sso") {
     if (ssoProfileChoice()) f.aws_profile = ssoProfileChoice();
     else Object.assign(f, { sso_start_url: v("sso_start_url"), sso_region: v("sso_region") });
@@ -148,6 +161,7 @@ async function doTest() {
   const r = await api("/api/test", { form: formData() });
   busy(false);
   clearErrors();
+  if (r.data.report) { showReport(r.data.report, r.data.ok); return; }
   if (r.ok) {
     const s = r.data.session;
     $("status").className = "status ok";
@@ -158,13 +172,97 @@ async function doTest() {
   } else showError(r.data);
 }
 
+/// `rdsql aws check`'s report: one line per prerequisite, ✓/✗/–, with
+/// what was found and the fix.
+function showReport(report, ok) {
+  const box = $("status");
+  box.textContent = "";
+  const failed = report.checks.some((c) => c.status === "fail");
+  box.className = ok ? "status ok report" : (failed ? "status error report" : "status warn report");
+  const h = document.createElement("div");
+  h.className = "headline";
+  const n = (st) => report.checks.filter((c) => c.status === st).length;
+  h.textContent = ok ? "All prerequisites pass." :
+    `${n("pass")} passed, ${n("fail")} failed, ${n("skipped")} skipped`;
+  box.appendChild(h);
+  const ul = document.createElement("ul");
+  ul.className = "checks";
+  for (const c of report.checks) {
+    const li = document.createElement("li");
+    li.className = `check ${c.status}`;
+    li.dataset.check = c.name;
+    const mark = c.status === "pass" ? "✓" : (c.status === "fail" ? "✗" : "–");
+    const title = document.createElement("div");
+    title.textContent = `${mark} ${c.name}${c.status === "skipped" ? " (skipped)" : ""}`;
+    li.appendChild(title);
+    if (c.detail) { const pre = document.createElement("pre"); pre.textContent = c.detail; li.appendChild(pre); }
+    for (const fix of c.fix || []) { const d = document.createElement("div"); d.className = "fix"; d.textContent = `fix: ${fix}`; li.appendChild(d); }
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+  box.scrollIntoView({ block: "start" });
+}
+
+/// Browse RDS Databases: the endpoints these credentials see in the
+/// region; choosing one fills engine, host and port.
+async function browseRds() {
+  clearErrors();
+  $("rds-warning").hidden = true;
+  const list = $("rds-list");
+  list.hidden = false;
+  list.textContent = "Listing…";
+  const r = await api("/api/rds/databases", { form: formData() });
+  list.textContent = "";
+  if (!r.ok) {
+    list.hidden = true;
+    if (r.data.signin_required) startSignin(browseRds); else showError(r.data);
+    return;
+  }
+  if (!r.data.databases.length) { list.textContent = `No databases in ${r.data.region}.`; return; }
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const t of ["Identifier", "Kind", "Engine", "Endpoint", "Port", "IAM auth"]) {
+    const th = document.createElement("th"); th.textContent = t; head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const d of r.data.databases) {
+    const row = body.insertRow();
+    row.className = "rds-row";
+    row.tabIndex = 0;
+    row.dataset.identifier = d.identifier;
+    row.dataset.kind = d.kind;
+    for (const v of [d.identifier, d.kind, `${d.engine}${d.engine_version ? " " + d.engine_version : ""}`,
+      d.endpoint || "", d.port || "", d.iam_auth ? "on" : "off"]) {
+      row.insertCell().textContent = v;
+    }
+    const choose = () => {
+      $("engine").value = d.rdsql_engine;
+      $("host").value = d.endpoint || "";
+      $("port").value = d.port || "";
+      state.portEdited = true;
+      if (!$("aws_region").value) $("aws_region").value = r.data.region;
+      showFor();
+      list.hidden = true;
+      const w = $("rds-warning");
+      if (!d.iam_auth) {
+        w.textContent = `IAM database authentication is disabled on ${d.identifier}: tokens will be refused. ` +
+          `Turn it on with: ${d.enable_iam}`;
+        w.hidden = false;
+      } else w.hidden = true;
+    };
+    row.addEventListener("click", choose);
+    row.addEventListener("keydown", (e) => { if (e.key === "Enter") choose(); });
+  }
+  list.appendChild(table);
+}
+
 async function doConnect() {
   clearErrors();
   busy(true, "Connecting…");
   const r = await api("/api/connect", { form: formData() });
   busy(false);
   clearErrors();
-  if (r.ok) enterConnected(r.data);
+  if (r.ok) { $("mfa_code").value = ""; enterConnected(r.data); }
   else if (r.data.signin_required) startSignin(doConnect);
   else showError(r.data);
 }
@@ -273,6 +371,7 @@ async function loadProfiles() {
   const c = document.createElement("option"); c.value = ""; c.textContent = "Custom (enter manually)"; sel.appendChild(c);
   if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
   fillSsoFromProfile();
+  showMfa();
 }
 
 async function loadSaved() {
@@ -325,9 +424,12 @@ function loadIntoDialog(c, duplicate) {
   $("engine").value = f.engine || "postgres";
   $("auth").value = f.auth || "password";
   for (const k of ["host", "port", "user", "dbname", "aws_access_key_id", "aws_region", "sso_start_url", "sso_region",
-    "sso_account_id", "sso_role_name", "sslmode", "sslrootcert", "connect_timeout", "iam_host", "iam_port"]) {
+    "sso_account_id", "sso_role_name", "sslmode", "sslrootcert", "connect_timeout", "iam_host", "iam_port",
+    "ssh", "ssh_key"]) {
     if (f[k] !== undefined) $(k).value = f[k];
   }
+  $("ssh_accept_new").checked = f.ssh_accept_new === "true";
+  if (f.ssh) document.querySelector("details.advanced").open = true;
   if (f.engine === "sqlite") $("sqlite_path").value = f.dbname || "";
   if (f.aws_profile) { $("aws_profile").value = f.aws_profile; $("sso_profile").value = f.aws_profile; }
   state.portEdited = f.port !== undefined;
@@ -359,7 +461,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("aws_profile").addEventListener("change", () => {
     const p = state.profiles.find((x) => x.name === $("aws_profile").value.trim());
     if (p && p.region && !$("aws_region").value) $("aws_region").value = p.region;
+    showMfa();
   });
+  $("aws_profile").addEventListener("input", showMfa);
+  $("browse-rds").addEventListener("click", browseRds);
   document.querySelectorAll(".refresh-profiles").forEach((b) => b.addEventListener("click", loadProfiles));
   $("test").addEventListener("click", doTest);
   $("save").addEventListener("click", doSave);

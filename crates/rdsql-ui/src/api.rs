@@ -41,6 +41,7 @@ pub fn router(state: State) -> axum::Router {
         .route("/api/connections/save", post(save))
         .route("/api/connections/delete", post(delete))
         .route("/api/test", post(test))
+        .route("/api/rds/databases", post(rds_databases))
         .route("/api/connect", post(connect))
         .route("/api/query", post(query))
         .route("/api/disconnect", post(disconnect))
@@ -86,6 +87,123 @@ fn spec_of(form: &Form) -> Result<ConnectionSpec, Response> {
     })?;
     let env = |k: &str| std::env::var(k).ok();
     ConnectionSpec::resolve(opts, &env).map_err(|e| failure(Failure::spec(e), None))
+}
+
+/// Browse RDS Databases: the instances, cluster endpoints and proxies the
+/// dialog's AWS credentials can see in its region (docs/ui.md).
+async fn rds_databases(Json(b): Json<FormBody>) -> Response {
+    sessions::on_own_thread(move || rds_databases_on(b))
+        .await
+        .unwrap_or_else(|f| failure(f, None))
+}
+
+async fn rds_databases_on(b: FormBody) -> Response {
+    let mut form = b.form.clone();
+    // Discovery needs the credentials, not a host: any will do.
+    if form
+        .get("host")
+        .and_then(|h| h.as_str())
+        .is_none_or(|h| h.trim().is_empty())
+    {
+        form.insert("host".into(), json!("rds-discovery.invalid"));
+    }
+    let spec = match spec_of(&form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ConnectionSpec::Server(server) = spec else {
+        return failure(
+            Failure::local("choose a server engine", vec![]),
+            Some("engine"),
+        );
+    };
+    if !server.auth.uses_token() {
+        return failure(
+            Failure::local(
+                "choose an AWS authentication method first (IAM keys, AWS profile or SSO)",
+                vec![],
+            ),
+            Some("auth"),
+        );
+    }
+    let ui = sessions::FormInteraction::new(form::mfa_code(&b.form));
+    let source = match rdsql_connect::open::credential_source(&server, &ui, &sessions::env).await {
+        Ok(s) => s,
+        Err(e @ rdsql_connect::Error::SignIn { .. }) => {
+            return open_error(OpenError::SignIn(Failure::from(e)));
+        }
+        Err(e) => {
+            let field = if e.to_string().contains("MFA") {
+                "mfa_code"
+            } else {
+                "auth"
+            };
+            return failure(Failure::from(e), Some(field));
+        }
+    };
+    let (creds, profile_region) = match rdsql_aws::ResolvedCredentials::new(&source).await {
+        Ok(c) => c,
+        Err(e) => {
+            return failure(
+                Failure {
+                    headline: e.to_string(),
+                    causes: e.hints,
+                    details: vec![],
+                    exit_code: rdsql_connect::report::EXIT_CONNECT,
+                },
+                Some("auth"),
+            );
+        }
+    };
+    let region = server
+        .auth
+        .region()
+        .map(str::to_string)
+        .or(profile_region)
+        .or_else(|| sessions::env("AWS_REGION"))
+        .or_else(|| sessions::env("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.is_empty());
+    let Some(region) = region else {
+        return failure(
+            Failure::local(
+                "which region? Type the AWS Region to list its databases",
+                vec![],
+            ),
+            Some("aws_region"),
+        );
+    };
+    let creds = std::sync::Arc::new(creds);
+    match rdsql_aws::discovery::list(&creds, &region).await {
+        Ok(list) => Json(json!({
+            "region": region,
+            "databases": list.iter().map(|d| json!({
+                "kind": d.kind,
+                "identifier": d.identifier,
+                "engine": d.engine,
+                "rdsql_engine": d.rdsql_engine(),
+                "engine_version": d.engine_version,
+                "endpoint": d.endpoint,
+                "port": d.port,
+                "iam_auth": d.iam_auth,
+                "publicly_accessible": d.publicly_accessible,
+                "status": d.status,
+                "enable_iam": rdsql_connect::check::enable_command(d),
+            })).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => failure(
+            Failure {
+                headline: e.to_string(),
+                causes: vec![
+                    "the credentials need rds:DescribeDBInstances, rds:DescribeDBClusters and rds:DescribeDBProxies".into(),
+                    format!("credentials used: {}", creds.description()),
+                ],
+                details: vec![],
+                exit_code: rdsql_connect::report::EXIT_CONNECT,
+            },
+            Some("aws_region"),
+        ),
+    }
 }
 
 async fn profiles() -> Response {
@@ -189,7 +307,35 @@ async fn test(Json(b): Json<FormBody>) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match sessions::open(spec, true, None).await {
+    // IAM and SSO: the prerequisites report of `rdsql aws check`.
+    if let ConnectionSpec::Server(server) = &spec
+        && server.auth.uses_token()
+    {
+        let server = server.clone();
+        let mfa = form::mfa_code(&b.form);
+        let result = sessions::on_own_thread(move || async move {
+            let ui = sessions::FormInteraction::new(mfa);
+            rdsql_connect::check::run(&server, &ui, &sessions::env).await
+        })
+        .await;
+        let result = match result {
+            Ok(r) => r,
+            Err(f) => return failure(f, None),
+        };
+        return match result {
+            Ok(report) => Json(json!({
+                "ok": report.all_passed(),
+                "report": report,
+                "text": report.render(),
+            }))
+            .into_response(),
+            Err(e @ rdsql_connect::Error::SignIn { .. }) => {
+                open_error(OpenError::SignIn(Failure::from(e)))
+            }
+            Err(e) => failure(Failure::from(e), None),
+        };
+    }
+    match sessions::open(spec, true, None, None).await {
         Ok((opened, _)) => Json(json!({ "ok": true, "session": opened })).into_response(),
         Err(e) => open_error(e),
     }
@@ -212,7 +358,7 @@ async fn connect(
         .data_dir
         .as_deref()
         .map(|d| crate::history::History::new(d, &key));
-    match sessions::open(spec, false, history).await {
+    match sessions::open(spec, false, history, form::mfa_code(&b.form)).await {
         Ok((opened, Some(handle))) => {
             let id = crate::new_token()[..16].to_string();
             let full = match state.sessions.lock() {

@@ -27,7 +27,13 @@ const OTHER_KEYS: &[&str] = &[
     "aws_session_token",
     "sso_use_device_code",
     "name",
+    "mfa_code",
 ];
+
+/// The MFA Code field (a one-time code: used once, never saved).
+pub fn mfa_code(form: &Form) -> Option<Secret> {
+    form.get("mfa_code").and_then(text).map(Secret::new)
+}
 
 /// The options a form describes: a saved connection (`saved`) under the
 /// form's own fields, then the secrets typed in the form.

@@ -3,9 +3,10 @@
 //! commands through a channel; the web handlers only await replies.
 
 use crate::State;
-use rdsql_connect::NoInteraction;
 use rdsql_connect::report::Failure;
-use rdsql_db::{ConnectionSpec, Engine, ResultSink};
+use rdsql_connect::{Interaction, NoInteraction};
+use rdsql_db::password::BoxFuture;
+use rdsql_db::{ConnectionSpec, Engine, ResultSink, Secret};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
@@ -195,6 +196,9 @@ fn field_for(e: &rdsql_connect::Error, spec: &ConnectionSpec) -> Option<&'static
         ConnectionSpec::Server(s) => Some(&s.auth),
         _ => None,
     };
+    if e.to_string().contains("MFA") {
+        return Some("mfa_code");
+    }
     match e {
         E::Connect { error, .. } => match &error.failure {
             F::Refused | F::TimedOut(_) | F::Resolve(_) => Some("host"),
@@ -215,8 +219,64 @@ fn field_for(e: &rdsql_connect::Error, spec: &ConnectionSpec) -> Option<&'static
     }
 }
 
-fn env(k: &str) -> Option<String> {
+pub(crate) fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
+}
+
+/// Runs `work` on a thread of its own with a small runtime and awaits its
+/// result: for connect-library calls whose futures are not `Send` (the
+/// engines are not all `Sync`), from a web handler.
+pub async fn on_own_thread<T, F, Fut>(work: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
+    let (tx, rx) = oneshot::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        if let Ok(rt) = rt {
+            let _ = tx.send(rt.block_on(work()));
+        }
+    });
+    rx.await
+        .map_err(|_| Failure::local("the worker thread failed", vec![]))
+}
+
+/// The dialog as the connect library's person: no prompts (the page has
+/// fields instead), the MFA Code field's value for an MFA role, and SSO
+/// sign-in through the page's own flow (docs/ui.md).
+pub struct FormInteraction {
+    mfa: std::sync::Mutex<Option<Secret>>,
+}
+
+impl FormInteraction {
+    pub fn new(mfa: Option<Secret>) -> Self {
+        FormInteraction {
+            mfa: std::sync::Mutex::new(mfa),
+        }
+    }
+}
+
+impl Interaction for FormInteraction {
+    fn can_prompt(&self) -> bool {
+        false
+    }
+    fn secret(&self, prompt: &str) -> Result<Secret, rdsql_connect::Error> {
+        NoInteraction.secret(prompt)
+    }
+    fn mfa_code(&self, _prompt: &str) -> Option<Result<Secret, rdsql_connect::Error>> {
+        self.mfa.lock().ok().and_then(|mut m| m.take()).map(Ok)
+    }
+    fn sso_sign_in<'a>(
+        &'a self,
+        session: &'a rdsql_aws::sso::SsoSession,
+        why: &'a str,
+    ) -> BoxFuture<'a, Result<(), rdsql_connect::Error>> {
+        NoInteraction.sso_sign_in(session, why)
+    }
 }
 
 pub fn label(spec: &ConnectionSpec) -> String {
@@ -255,6 +315,7 @@ pub async fn open(
     spec: ConnectionSpec,
     probe: bool,
     history: Option<crate::history::History>,
+    mfa: Option<Secret>,
 ) -> Result<(Opened, Option<SessionHandle>), OpenError> {
     let (ready_tx, ready_rx) = oneshot::channel();
     let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
@@ -278,8 +339,8 @@ pub async fn open(
         };
         rt.block_on(async move {
             let started = std::time::Instant::now();
-            let (mut conn, provider) = match rdsql_connect::open(&spec, &NoInteraction, &env).await
-            {
+            let ui = FormInteraction::new(mfa);
+            let (mut conn, provider) = match rdsql_connect::open(&spec, &ui, &env).await {
                 Ok(c) => c,
                 Err(e @ rdsql_connect::Error::SignIn { .. }) => {
                     let _ = ready_tx.send(Err(OpenError::SignIn(Failure::from(e))));

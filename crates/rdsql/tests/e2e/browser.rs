@@ -151,7 +151,7 @@ async fn trust_test_ca(c: &Client) {
     fill(c, "CA Certificate File", &crate::harness::ca()).await;
 }
 
-async fn open_advanced(c: &Client) {
+pub async fn open_advanced(c: &Client) {
     c.find(Locator::XPath("//summary[normalize-space()='Advanced']"))
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 
 mod aws;
 mod browser;
+mod browser_aws;
 mod browser_workspace;
 mod conn;
 mod harness;
