@@ -188,10 +188,10 @@ fn cases() -> Vec<Case> {
         Case {
             id: "U11",
             kind: "URL",
-            input: "`postgres://h/db?aws_profile=me@corp` (unencoded `@` after the host)",
+            input: "`postgres://h/my@db` (unencoded `@` in the database name)",
             args: &[
                 "query",
-                "postgres://h/db?aws_profile=me@corp",
+                "postgres://h/my@db",
                 "-c",
                 "select 1",
             ],
