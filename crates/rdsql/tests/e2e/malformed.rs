@@ -189,12 +189,7 @@ fn cases() -> Vec<Case> {
             id: "U11",
             kind: "URL",
             input: "`postgres://h/my@db` (unencoded `@` in the database name)",
-            args: &[
-                "query",
-                "postgres://h/my@db",
-                "-c",
-                "select 1",
-            ],
+            args: &["query", "postgres://h/my@db", "-c", "select 1"],
             env: &[],
             setup: none,
             stdin: None,
