@@ -53,6 +53,35 @@ pub enum Command {
     /// A local auth proxy: any PostgreSQL client reaches the connection
     /// (IAM, SSO or password, verified TLS upstream) without a password.
     Proxy(ProxyArgs),
+    /// Print a shell completion script (saved connection and AWS profile
+    /// names complete too): source it, or install it where the shell looks.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the rdsql(1) man page (roff), e.g. `rdsql man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+impl CompletionShell {
+    pub fn name(self) -> &'static str {
+        match self {
+            CompletionShell::Bash => "bash",
+            CompletionShell::Zsh => "zsh",
+            CompletionShell::Fish => "fish",
+            CompletionShell::Powershell => "powershell",
+            CompletionShell::Elvish => "elvish",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,11 @@ use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A Tab in a shell that sourced `rdsql completions SHELL` calls back
+    // here; answer and exit before anything else is printed.
+    clap_complete::CompleteEnv::with_factory(commands::integrate::command)
+        .var(commands::integrate::COMPLETE_VAR)
+        .complete();
     let args = shell_by_default(std::env::args_os().collect());
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
             cli::Command::Conn(cmd) => commands::conn::run(cmd).await,
             cli::Command::Ui(args) => commands::ui::run(args).await,
             cli::Command::Proxy(args) => commands::proxy::run(args).await,
+            cli::Command::Completions { shell } => commands::integrate::completions(shell),
+            cli::Command::Man => commands::integrate::man(),
         }
     });
     match result {

@@ -4,6 +4,7 @@ pub mod aws;
 mod catalog;
 mod complete;
 pub mod conn;
+pub mod integrate;
 pub mod proxy;
 pub mod query;
 pub mod shell;

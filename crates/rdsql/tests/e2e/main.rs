@@ -8,6 +8,7 @@ mod browser_workspace;
 mod conn;
 mod harness;
 mod iam;
+mod integrate;
 mod malformed;
 mod mariadb;
 mod mfa;
