@@ -135,9 +135,14 @@ impl SecretStore {
     pub fn delete(&self, dir: &Path, name: &str) -> Result<(), ConfigError> {
         match self {
             SecretStore::Keyring => {
+                // An absent secret is fine; any other failure (a locked
+                // keyring) is reported, so no secret is silently left.
                 for kind in [SecretKind::Password, SecretKind::AwsSecretAccessKey] {
-                    if let Ok(e) = keyring::Entry::new(SERVICE, &Self::account(name, kind)) {
-                        let _ = e.delete_credential();
+                    let entry = keyring::Entry::new(SERVICE, &Self::account(name, kind))
+                        .map_err(|e| ConfigError::Secret(e.to_string()))?;
+                    match entry.delete_credential() {
+                        Ok(()) | Err(keyring::Error::NoEntry) => {}
+                        Err(e) => return Err(ConfigError::Secret(e.to_string())),
                     }
                 }
                 Ok(())

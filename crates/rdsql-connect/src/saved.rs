@@ -20,6 +20,18 @@ pub fn config_error(e: ConfigError) -> Error {
         ConfigError::Unknown { .. } => vec![
             "rdsql conn list shows the saved connections; rdsql conn add NAME URL saves one".into(),
         ],
+        ConfigError::Secret(m)
+            if m.contains("dismissed") || m.contains("ocked") || m.contains("prompt") =>
+        {
+            vec![
+                "the keyring is locked and no unlock prompt could be shown here (no desktop session)".into(),
+                "unlock it: log in to the desktop, or run: gnome-keyring-daemon --unlock (it reads the password on stdin)".into(),
+                "or keep this connection's secret in the 0600 file: rdsql conn edit NAME --secret-store file".into(),
+            ]
+        }
+        ConfigError::Secret(_) => vec![
+            "the OS keyring (Secret Service over D-Bus) did not answer as expected; RDSQL_SECRET_STORE=file uses the 0600 secrets.toml instead".into(),
+        ],
         _ => vec![],
     };
     Error::Saved {
@@ -212,12 +224,17 @@ pub fn save(
 
 /// Deletes connection `name` and its secret.
 pub fn delete(dir: &Path, name: &str) -> Result<(), Error> {
-    let removed = update_file(dir, |f| {
+    // The secret first: if it cannot be deleted (a locked keyring), the
+    // connection stays and the error says why — nothing is left behind
+    // unseen.
+    let file = load_file(dir)?;
+    let saved = file.get(name).map_err(config_error)?;
+    if let Some(store) = store_of(saved, dir) {
+        store.delete(dir, name).map_err(config_error)?;
+    }
+    update_file(dir, |f| {
         f.get(name)?;
         Ok(f.connections.remove(name))
     })?;
-    if let Some(store) = removed.as_ref().and_then(|s| store_of(s, dir)) {
-        store.delete(dir, name).map_err(config_error)?;
-    }
     Ok(())
 }

@@ -208,14 +208,9 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
         }
         ConnCommand::Rm { name } => {
             let d = dir()?;
-            let removed = saved::update_file(&d, |f| {
-                f.get(&name)?;
-                Ok(f.connections.remove(&name))
-            })
-            .map_err(Failure::from)?;
-            if let Some(store) = removed.as_ref().and_then(|s| saved::store_of(s, &d)) {
-                store.delete(&d, &name).map_err(config_failure)?;
-            }
+            // The secret goes first (saved::delete): a locked keyring keeps
+            // the connection and says so, instead of orphaning the secret.
+            saved::delete(&d, &name).map_err(Failure::from)?;
             eprintln!("Removed {name:?}.");
             Ok(())
         }

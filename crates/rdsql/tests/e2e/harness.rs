@@ -179,3 +179,19 @@ pub fn rdsql_signalled_with(
         took,
     )
 }
+
+/// Whether a test may run: `ready` is false when a tool or root it needs is
+/// missing. Then the test is skipped with one line saying what and how to
+/// get it — unless `RDSQL_REQUIRE_ALL` is set (`.ci/run` sets it), where a
+/// skip is a failure.
+pub fn skip_unless(ready: bool, why: &str) -> bool {
+    if ready {
+        return true;
+    }
+    assert!(
+        std::env::var_os("RDSQL_REQUIRE_ALL").is_none(),
+        "{why}, but RDSQL_REQUIRE_ALL is set"
+    );
+    eprintln!("skipped: {why}");
+    false
+}

@@ -9,6 +9,7 @@ mod conn;
 mod harness;
 mod iam;
 mod integrate;
+mod keyring;
 mod malformed;
 mod mariadb;
 mod mfa;
