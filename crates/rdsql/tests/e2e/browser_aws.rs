@@ -5,6 +5,7 @@
 
 use crate::browser::*;
 use crate::harness::ca;
+use crate::harness::*;
 use crate::ui::Ui;
 use fantoccini::{Client, Locator};
 use rdsql_testkit::iam::*;
@@ -59,6 +60,9 @@ async fn check_status(c: &Client, name: &str) -> String {
 
 #[test]
 fn browse_rds_mfa_and_the_prerequisites_report() {
+    if !moto_ready() || !iam_ready() {
+        return;
+    }
     let Some(d) = driver() else { return };
     let m = Moto::start();
     m.boto3(

@@ -192,6 +192,40 @@ pub fn skip_unless(ready: bool, why: &str) -> bool {
         std::env::var_os("RDSQL_REQUIRE_ALL").is_none(),
         "{why}, but RDSQL_REQUIRE_ALL is set"
     );
-    eprintln!("skipped: {why}");
+    // Straight to the process's stderr, past libtest's capture, so the line
+    // shows in a plain `cargo test`.
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
     false
+}
+
+/// IAM logins (checked by PAM, whose service file needs root).
+pub fn iam_ready() -> bool {
+    skip_unless(
+        rdsql_testkit::iam::available(),
+        rdsql_testkit::iam::NEEDS_ROOT,
+    )
+}
+
+/// moto in server mode and boto3.
+pub fn moto_ready() -> bool {
+    skip_unless(
+        rdsql_testkit::moto::available(),
+        "the AWS discovery tests need moto_server and boto3 on PATH (python3 -m pip install 'moto[server]' boto3; .ci/run installs them in a venv)",
+    )
+}
+
+/// The real AWS CLI (for the shared MFA cache).
+pub fn aws_cli_ready() -> bool {
+    skip_unless(
+        std::process::Command::new("aws")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "the MFA cache test needs the AWS CLI on PATH (python3 -m pip install awscli; .ci/run installs it in a venv)",
+    )
 }

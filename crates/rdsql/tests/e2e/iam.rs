@@ -65,6 +65,9 @@ fn attempts(engine: &str) -> Vec<String> {
 
 #[test]
 fn iam_keys_with_and_without_session_token() {
+    if !iam_ready() {
+        return;
+    }
     for (engine, url, sql, expected) in
         engines(IAM_USER, &format!("&auth=iam-keys&aws_region={REGION}"))
     {
@@ -144,6 +147,9 @@ pub fn aws_home() -> tempfile::TempDir {
 
 #[test]
 fn iam_profile_static_keys_and_credential_process() {
+    if !iam_ready() {
+        return;
+    }
     let home = aws_home();
     let h = home.path().display().to_string();
     for (engine, url, sql, expected) in engines(IAM_USER, "&auth=iam-profile") {
@@ -188,6 +194,9 @@ fn iam_profile_static_keys_and_credential_process() {
 
 #[test]
 fn iam_profile_role_chain_through_sts() {
+    if !iam_ready() {
+        return;
+    }
     let sts = rdsql_testkit::sts::fake_sts();
     let home = aws_home();
     let config = home.path().join(".aws/config");
@@ -239,6 +248,9 @@ pub fn sso_cache_entry(home: &std::path::Path, key: &str, start_url: &str) {
 
 #[test]
 fn iam_profile_with_signed_in_sso_profiles_of_both_formats() {
+    if !iam_ready() {
+        return;
+    }
     let portal = rdsql_testkit::sso::FakeSso::start();
     let home = aws_home();
     let start = "https://rdsql-test.awsapps.com/start";
@@ -278,6 +290,9 @@ fn iam_profile_with_signed_in_sso_profiles_of_both_formats() {
 
 #[test]
 fn iam_profile_without_a_name_uses_the_default_chain() {
+    if !iam_ready() {
+        return;
+    }
     let home = tempfile::tempdir().unwrap();
     let mut env = static_env();
     env.push(("HOME", home.path().display().to_string()));
@@ -306,6 +321,9 @@ fn unknown_profile_lists_the_profiles_that_exist() {
 
 #[test]
 fn rejected_tokens_exit_2_with_the_access_denied_hints() {
+    if !iam_ready() {
+        return;
+    }
     let cases = [
         (
             "wrong region",
@@ -424,6 +442,9 @@ fn iam_refuses_a_server_without_tls_before_sending_a_token() {
 
 #[test]
 fn a_rejected_fresh_token_is_not_retried() {
+    if !iam_ready() {
+        return;
+    }
     // The verifier rejects IAM_RETRY_USER's first token. A token signed for
     // this connection (not a reused one) is not retried: signing again
     // would not change the policy, user or region that made it fail.
@@ -448,6 +469,9 @@ fn a_rejected_fresh_token_is_not_retried() {
 
 #[test]
 fn only_a_reused_token_is_retried() {
+    if !iam_ready() {
+        return;
+    }
     use rdsql_connect::iam::IamTokenProvider;
     use rdsql_db::PasswordProvider;
     use std::sync::Arc;
@@ -493,6 +517,9 @@ fn only_a_reused_token_is_retried() {
 
 #[test]
 fn iam_host_signs_for_the_real_endpoint_through_a_tunnel() {
+    if !iam_ready() {
+        return;
+    }
     let port = TUNNEL_PORT.to_string();
     for (engine, url, sql, expected) in engines(IAM_USER, "&auth=iam-keys") {
         // No --aws-region: it comes from the RDS host name given to --iam-host.
@@ -524,6 +551,9 @@ fn iam_host_signs_for_the_real_endpoint_through_a_tunnel() {
 
 #[test]
 fn expired_token_from_an_injected_clock_is_rejected() {
+    if !iam_ready() {
+        return;
+    }
     use rdsql_connect::iam::IamTokenProvider;
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};

@@ -2,6 +2,7 @@
 //! the code (a test-only STS that demands it), and the AWS CLI's cache
 //! shared both ways with the real `aws` command.
 
+use crate::harness::*;
 use crate::iam::{aws_home, engines, run, who};
 use rdsql_testkit::iam::*;
 use std::os::unix::fs::PermissionsExt;
@@ -55,6 +56,9 @@ fn pty(args: &[&str], env: &[(&str, String)]) -> rexpect::session::PtySession {
 
 #[test]
 fn mfa_profile_prompts_once_and_shares_the_aws_cli_cache() {
+    if !iam_ready() || !aws_cli_ready() {
+        return;
+    }
     let sts = rdsql_testkit::sts::fake_sts_mfa(SERIAL, CODE);
     let home = mfa_home();
     let env = vec![

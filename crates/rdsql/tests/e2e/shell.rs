@@ -319,6 +319,9 @@ fn long_results_go_through_the_pager() {
 
 #[test]
 fn iam_reconnect_signs_a_fresh_token() {
+    if !iam_ready() {
+        return;
+    }
     use rdsql_testkit::iam::*;
     let pg = PgServer::start_private("pg-restart-iam");
     let url = format!(

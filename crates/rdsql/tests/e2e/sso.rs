@@ -315,6 +315,9 @@ fn logout_calls_the_portal_and_removes_the_cache() {
 
 #[test]
 fn auth_sso_connects_to_both_engines_through_pam() {
+    if !iam_ready() {
+        return;
+    }
     let w = World::new();
     w.write_cli_cache("corp", 3600, 86400, false);
     for (engine, url, sql, expected) in engines(IAM_USER, "&auth=sso&aws_profile=modern") {
@@ -508,6 +511,9 @@ fn ctrl_c_cancels_a_sign_in_cleanly() {
 
 #[test]
 fn auth_sso_signs_in_first_when_on_a_terminal() {
+    if !iam_ready() {
+        return;
+    }
     let w = World::new();
     let (_, url, _, _) = crate::iam::engines(IAM_USER, "&auth=sso&aws_profile=modern").remove(0);
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rdsql"));

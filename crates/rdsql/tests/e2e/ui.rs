@@ -510,6 +510,9 @@ fn password_connections_on_both_engines_and_the_access_denied_hints() {
 
 #[test]
 fn iam_keys_and_iam_profile_connections() {
+    if !iam_ready() {
+        return;
+    }
     let ui = Ui::start(&[]);
     let mut form = pg_form(IAM_USER);
     form["auth"] = json!("iam-keys");
@@ -548,6 +551,9 @@ fn iam_keys_and_iam_profile_connections() {
 
 #[test]
 fn sso_signs_in_through_the_dialog_and_connects_by_itself() {
+    if !iam_ready() {
+        return;
+    }
     let w = crate::sso::World::new();
     let ui = Ui::start(&w.env());
     let mut form = pg_form(IAM_USER);
