@@ -84,7 +84,12 @@ impl MariaServer {
                 format!("{TUNNEL_HOST}:{port}"),
             ],
         );
-        let mut cmd = Command::new("mariadbd");
+        // /usr/sbin is on root's PATH, not on other users'.
+        let mariadbd = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("mariadbd");
+        let mut cmd = Command::new(mariadbd);
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", socket.display()))
