@@ -199,18 +199,7 @@ impl Output {
             Output::Once {
                 dest: Some(Dest::File(path)),
                 expanded,
-            } => {
-                let pending = rdsql_fs::PendingFile::create(&path)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                let file = pending
-                    .file()
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                Ok((
-                    Box::new(std::io::BufWriter::new(file)),
-                    expanded,
-                    Some(Pending::File(pending, path)),
-                ))
-            }
+            } => pending_file(&path).map(|(w, p)| (w, expanded, Some(p))),
             Output::Once {
                 dest: Some(Dest::Pipe(cmd)),
                 expanded,
@@ -294,34 +283,26 @@ fn now_c() -> String {
     }
 }
 
-/// A finished `\copy … to` file, not yet in place.
-type CopyPending = Option<(rdsql_fs::PendingFile, PathBuf)>;
+/// A file written whole: its writer, and the [`Pending`] that puts it in
+/// place (`\g FILE`, `\copy … to FILE`).
+fn pending_file(path: &std::path::Path) -> Result<(Box<dyn Write>, Pending), String> {
+    let p = rdsql_fs::PendingFile::create(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let f = p
+        .file()
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok((
+        Box::new(std::io::BufWriter::with_capacity(256 * 1024, f)),
+        Pending::File(p, path.to_path_buf()),
+    ))
+}
 
 /// Where `\copy … to` writes: a file written whole (renamed into place
 /// only when the copy completed) or stdout.
-fn copy_target(place: &copy::Place) -> Result<(Box<dyn Write>, CopyPending), String> {
+fn copy_target(place: &copy::Place) -> Result<(Box<dyn Write>, Option<Pending>), String> {
     match place {
         copy::Place::Stdout => Ok((Box::new(std::io::stdout()), None)),
-        copy::Place::File(path) => {
-            let p = rdsql_fs::PendingFile::create(path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            let f = p
-                .file()
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Ok((
-                Box::new(std::io::BufWriter::with_capacity(256 * 1024, f)),
-                Some((p, path.clone())),
-            ))
-        }
-    }
-}
-
-fn finish_copy(p: CopyPending) -> Result<(), String> {
-    match p {
-        Some((f, path)) => f
-            .commit()
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => Ok(()),
+        copy::Place::File(path) => pending_file(path).map(|(w, p)| (w, Some(p))),
     }
 }
 
@@ -796,7 +777,9 @@ impl Shell {
         match r {
             Ok(n) => {
                 self.track_txn(&sql, true);
-                finish_copy(pending)?;
+                if let Some(p) = pending {
+                    p.finish(true)?;
+                }
                 Ok(n.saturating_sub(u64::from(header)))
             }
             Err(e) => Err(self.copy_failed(&sql, e)),
@@ -871,7 +854,9 @@ impl Shell {
         match r {
             Ok(()) => {
                 flushed.map_err(|e| format!("could not write output: {e}"))?;
-                finish_copy(pending)?;
+                if let Some(p) = pending {
+                    p.finish(true)?;
+                }
                 Ok(rows)
             }
             Err(e) => Err(self.copy_failed(&sql, e)),
