@@ -53,7 +53,12 @@ exec 2>&1
 export HOME={d}/home XDG_RUNTIME_DIR={d}/run RDSQL_CONFIG_DIR={d}/cfg
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
 unset RDSQL_SECRET_STORE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE PGPASSWORD
-printf 'unlock-pass' | gnome-keyring-daemon --unlock --components=secrets --daemonize --replace >/dev/null 2>&1
+printf 'unlock-pass' | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null 2>&1
+# Wait until the unlocked login collection is on the bus.
+for i in $(seq 100); do
+  gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets/collection/login --method org.freedesktop.DBus.Properties.Get org.freedesktop.Secret.Collection Locked 2>/dev/null | grep -q false && break
+  sleep 0.1
+done
 step() {{ echo "== $1"; }}
 step add-password; printf '%s' '{PASSWORD}' | {rdsql} conn add kpw '{pw_url}' --secret-stdin
 step add-iam; printf '%s' '{STATIC_SECRET}' | {rdsql} conn add kiam '{iam_url}' --secret-stdin
@@ -76,9 +81,20 @@ step end
 "#,
         d = dir.path().display()
     );
+    // The bus daemon gets the same HOME and runtime dir as the script, so a
+    // keyring daemon it starts on demand uses the same keyring files.
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    std::fs::create_dir_all(dir.path().join("run")).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("run"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let out = std::process::Command::new("timeout")
         .args(["120", "dbus-run-session", "--", "sh", "-c", &script])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("HOME", dir.path().join("home"))
+        .env("XDG_RUNTIME_DIR", dir.path().join("run"))
         .output()
         .unwrap();
     let text = format!(
