@@ -107,7 +107,7 @@ pub fn resolve_region(
     explicit: Option<&str>,
     host: &str,
     profile: Option<(&str, Option<String>)>,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<(String, RegionSource), RegionError> {
     if let Some(r) = explicit.filter(|r| !r.is_empty()) {
         return Ok((r.to_string(), RegionSource::Explicit));

@@ -43,7 +43,7 @@ impl IamTokenProvider {
         source: CredentialSource,
         cache: Arc<TokenCache>,
         clock: Clock,
-        env: &dyn Fn(&str) -> Option<String>,
+        env: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Self, ProviderError> {
         let sign_host = spec.iam_host.clone().unwrap_or_else(|| spec.host.clone());
         let sign_port = spec.iam_port.unwrap_or(spec.port);

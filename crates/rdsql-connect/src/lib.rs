@@ -22,9 +22,11 @@ pub mod open;
 pub mod report;
 pub mod resolve;
 pub mod saved;
+pub mod session;
 pub mod ssh;
 
 pub use error::Error;
 pub use open::{Interaction, NoInteraction, open, open_with_cache};
 pub use rdsql_aws::TokenCache;
 pub use resolve::{Request, resolve};
+pub use session::{CancelHandle, NotRun, Ready, Session};

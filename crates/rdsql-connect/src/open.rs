@@ -156,7 +156,7 @@ fn wants_password(f: &ConnectFailure) -> bool {
     )
 }
 
-fn password_source(env: &dyn Fn(&str) -> Option<String>) -> String {
+fn password_source(env: &(dyn Fn(&str) -> Option<String> + Sync)) -> String {
     for v in ["RDSQL_PASSWORD", "PGPASSWORD", "MYSQL_PWD"] {
         if env(v).is_some() {
             return format!("password from {v}, the URL or a saved connection");
@@ -320,7 +320,7 @@ async fn sso_source(
     account_id: &Option<String>,
     role_name: &Option<String>,
     ui: &dyn Interaction,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<CredentialSource, Error> {
     let sso_config = |e: sso::SsoConfigError| Error::Setup {
         message: e.message,

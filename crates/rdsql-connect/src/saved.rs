@@ -183,8 +183,7 @@ pub fn save(
             vec![],
         ));
     }
-    let probe = |k: &str| (k == "USER").then(|| "user".to_string());
-    rdsql_db::ConnectionSpec::resolve(opts.clone(), &probe)?;
+    crate::resolve::check(opts)?;
     let kind = secret_kind(opts.auth);
     let secret = match kind {
         Some(SecretKind::Password) => opts.password.clone(),

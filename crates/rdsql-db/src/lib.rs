@@ -8,6 +8,7 @@
 // would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod catalog;
 pub mod engine;
 pub mod error;
 pub mod kinds;

@@ -4,7 +4,7 @@
 use std::io;
 
 /// Receives the results of statements, in order.
-pub trait ResultSink {
+pub trait ResultSink: Send {
     /// A result set starts; `columns` are its column names.
     fn begin_result(&mut self, columns: &[String]) -> io::Result<()>;
     /// The column types of the result set just begun, when the engine

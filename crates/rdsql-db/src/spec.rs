@@ -272,7 +272,7 @@ impl ConnectOptions {
     pub fn with_env(
         mut self,
         engine: Engine,
-        env: &dyn Fn(&str) -> Option<String>,
+        env: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<ConnectOptions, SpecError> {
         if engine != Engine::Postgres {
             return Ok(self);
@@ -312,7 +312,7 @@ impl ConnectionSpec {
     /// the caller) → environment → engine defaults.
     pub fn resolve(
         opts: ConnectOptions,
-        env: &dyn Fn(&str) -> Option<String>,
+        env: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<ConnectionSpec, SpecError> {
         let pg_env_set = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE"]
             .iter()

@@ -5,12 +5,12 @@ use rdsql_db::ResultSink;
 use std::io::{self, Write};
 
 pub struct CsvWriter<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
 }
 
 impl<'a> CsvWriter<'a> {
-    pub fn new(out: Box<dyn Write + 'a>, status: Status) -> Self {
+    pub fn new(out: Box<dyn Write + Send + 'a>, status: Status) -> Self {
         CsvWriter { out, status }
     }
 }

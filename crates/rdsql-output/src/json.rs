@@ -8,7 +8,7 @@ use rdsql_db::ResultSink;
 use std::io::{self, Write};
 
 pub struct JsonWriter<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
     lines: bool,
     /// Column names, pre-encoded as JSON keys with their colon.
@@ -19,7 +19,7 @@ pub struct JsonWriter<'a> {
 }
 
 impl<'a> JsonWriter<'a> {
-    pub fn new(out: Box<dyn Write + 'a>, status: Status, lines: bool) -> Self {
+    pub fn new(out: Box<dyn Write + Send + 'a>, status: Status, lines: bool) -> Self {
         JsonWriter {
             out,
             status,

@@ -112,7 +112,7 @@ pub fn affected_text(rows: u64) -> String {
 /// A writer for `format` over `out`.
 pub fn sink<'a>(
     format: Format,
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
 ) -> Box<dyn ResultSink + 'a> {
     sink_with(format, out, status, TableOptions::default())
@@ -121,7 +121,7 @@ pub fn sink<'a>(
 /// As [`sink`], with table settings (the shell's `\x` and width).
 pub fn sink_with<'a>(
     format: Format,
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
     table: TableOptions,
 ) -> Box<dyn ResultSink + 'a> {

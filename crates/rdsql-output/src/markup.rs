@@ -12,7 +12,7 @@ pub enum Markup {
 }
 
 pub struct MarkupWriter<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
     kind: Markup,
     null: String,
@@ -23,7 +23,12 @@ pub struct MarkupWriter<'a> {
 }
 
 impl<'a> MarkupWriter<'a> {
-    pub fn new(out: Box<dyn Write + 'a>, status: Status, kind: Markup, null: String) -> Self {
+    pub fn new(
+        out: Box<dyn Write + Send + 'a>,
+        status: Status,
+        kind: Markup,
+        null: String,
+    ) -> Self {
         MarkupWriter {
             out,
             status,

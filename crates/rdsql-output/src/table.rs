@@ -50,7 +50,7 @@ impl Default for TableOptions {
 }
 
 pub struct TableWriter<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
     opts: TableOptions,
     rows_seen: u64,
@@ -66,7 +66,11 @@ pub struct TableWriter<'a> {
 }
 
 impl<'a> TableWriter<'a> {
-    pub fn with_options(out: Box<dyn Write + 'a>, status: Status, opts: TableOptions) -> Self {
+    pub fn with_options(
+        out: Box<dyn Write + Send + 'a>,
+        status: Status,
+        opts: TableOptions,
+    ) -> Self {
         TableWriter {
             out,
             status,

@@ -6,12 +6,12 @@ use rdsql_db::ResultSink;
 use std::io::{self, Write};
 
 pub struct TsvWriter<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
 }
 
 impl<'a> TsvWriter<'a> {
-    pub fn new(out: Box<dyn Write + 'a>, status: Status) -> Self {
+    pub fn new(out: Box<dyn Write + Send + 'a>, status: Status) -> Self {
         TsvWriter { out, status }
     }
 }

@@ -7,7 +7,7 @@ use rdsql_db::ResultSink;
 use std::io::{self, Write};
 
 pub struct UnalignedWriter<'a> {
-    out: Box<dyn Write + 'a>,
+    out: Box<dyn Write + Send + 'a>,
     status: Status,
     opts: TableOptions,
     /// Something was written for this result (a separator goes first).
@@ -15,7 +15,7 @@ pub struct UnalignedWriter<'a> {
 }
 
 impl<'a> UnalignedWriter<'a> {
-    pub fn new(out: Box<dyn Write + 'a>, status: Status, opts: TableOptions) -> Self {
+    pub fn new(out: Box<dyn Write + Send + 'a>, status: Status, opts: TableOptions) -> Self {
         UnalignedWriter {
             out,
             status,

@@ -81,32 +81,15 @@ impl Target {
         spec.user = user.to_string();
         spec.user_given = true;
         let provider: Arc<dyn PasswordProvider> = if self.iam {
-            // Credential resolution is not Send: a thread with a runtime of
-            // its own, as the UI's sessions do.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let (s, cache) = (spec.clone(), self.cache.clone());
-            std::thread::spawn(move || {
-                let env = |k: &str| std::env::var(k).ok();
-                let r = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())
-                    .and_then(|rt| {
-                        rt.block_on(rdsql_connect::open::iam_provider_with(
-                            &s,
-                            &rdsql_connect::NoInteraction,
-                            &env,
-                            cache,
-                        ))
-                        .map_err(|e| e.to_string())
-                    });
-                let _ = tx.send(r);
-            });
-            let p = rx
-                .await
-                .map_err(|_| "the credential thread ended".to_string())
-                .and_then(|r| r)
-                .map_err(|e| format!("rdsql proxy: cannot sign for user {user:?}: {e}"))?;
+            let env = |k: &str| std::env::var(k).ok();
+            let p = rdsql_connect::open::iam_provider_with(
+                &spec,
+                &rdsql_connect::NoInteraction,
+                &env,
+                self.cache.clone(),
+            )
+            .await
+            .map_err(|e| format!("rdsql proxy: cannot sign for user {user:?}: {e}"))?;
             Arc::new(p)
         } else {
             self.provider.clone()

@@ -46,7 +46,10 @@ fn keygen(path: &std::path::Path, comment: &str) {
 impl Sshd {
     /// Starts a fresh server (its own keys) and waits for it.
     pub fn start() -> Sshd {
-        let dir = scratch_dir("sshd").expect("scratch dir");
+        // One directory per server: tests in one process may run several.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = scratch_dir(&format!("sshd{n}")).expect("scratch dir");
         let host_key = dir.join("host_ed25519");
         let user_key = dir.join("user_ed25519");
         keygen(&host_key, "rdsql-test-host");
@@ -63,7 +66,7 @@ impl Sshd {
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
                  PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\nAllowTcpForwarding yes\n\
-                 LogLevel VERBOSE\n",
+                 LogLevel DEBUG1\n",
                 host_key.display(),
                 dir.join("sshd.pid").display(),
                 dir.join("authorized_keys").display(),

@@ -77,27 +77,24 @@ fn failure(f: Failure, field: Option<&str>) -> Response {
     (status, Json(json!({ "error": f, "field": field }))).into_response()
 }
 
+/// The spec a form describes, by the one resolve path every surface
+/// takes (so an SSH bastion in Advanced is used, as with `--ssh`).
 fn spec_of(form: &Form) -> Result<ConnectionSpec, Response> {
-    let opts = form::options(form).map_err(|e| {
-        let field = match &e {
-            rdsql_connect::Error::Flag { flag, .. } => Some(flag.replace('-', "_")),
-            _ => None,
-        };
-        failure(Failure::from(e), field.as_deref())
-    })?;
-    let env = |k: &str| std::env::var(k).ok();
-    ConnectionSpec::resolve(opts, &env).map_err(|e| failure(Failure::spec(e), None))
+    let field_of = |e: &rdsql_connect::Error| match e {
+        rdsql_connect::Error::Flag { flag, .. } => Some(flag.replace('-', "_")),
+        _ => None,
+    };
+    form::request(form)
+        .and_then(|req| rdsql_connect::resolve(&req, &sessions::env))
+        .map_err(|e| {
+            let field = field_of(&e);
+            failure(Failure::from(e), field.as_deref())
+        })
 }
 
 /// Browse RDS Databases: the instances, cluster endpoints and proxies the
 /// dialog's AWS credentials can see in its region (docs/ui.md).
 async fn rds_databases(Json(b): Json<FormBody>) -> Response {
-    sessions::on_own_thread(move || rds_databases_on(b))
-        .await
-        .unwrap_or_else(|f| failure(f, None))
-}
-
-async fn rds_databases_on(b: FormBody) -> Response {
     let mut form = b.form.clone();
     // Discovery needs the credentials, not a host: any will do.
     if form
@@ -311,18 +308,8 @@ async fn test(Json(b): Json<FormBody>) -> Response {
     if let ConnectionSpec::Server(server) = &spec
         && server.auth.uses_token()
     {
-        let server = server.clone();
-        let mfa = form::mfa_code(&b.form);
-        let result = sessions::on_own_thread(move || async move {
-            let ui = sessions::FormInteraction::new(mfa);
-            rdsql_connect::check::run(&server, &ui, &sessions::env).await
-        })
-        .await;
-        let result = match result {
-            Ok(r) => r,
-            Err(f) => return failure(f, None),
-        };
-        return match result {
+        let ui = sessions::FormInteraction::new(form::mfa_code(&b.form));
+        return match rdsql_connect::check::run(server, &ui, &sessions::env).await {
             Ok(report) => Json(json!({
                 "ok": report.all_passed(),
                 "report": report,

@@ -3,6 +3,7 @@
 //! secrets, which arrive here once and are never sent back.
 
 use rdsql_connect::Request;
+use rdsql_connect::resolve::Secrets;
 use rdsql_db::options::FIELDS;
 use rdsql_db::{ConnectOptions, Secret};
 use serde_json::{Map, Value};
@@ -35,9 +36,10 @@ pub fn mfa_code(form: &Form) -> Option<Secret> {
     form.get("mfa_code").and_then(text).map(Secret::new)
 }
 
-/// The options a form describes: a saved connection (`saved`) under the
-/// form's own fields, then the secrets typed in the form.
-pub fn options(form: &Form) -> Result<ConnectOptions, rdsql_connect::Error> {
+/// The connect library's request for a form: a saved connection
+/// (`saved`) under the form's own fields, and the secrets typed in the
+/// form (a secret typed now wins over a saved one; an empty box keeps it).
+pub fn request(form: &Form) -> Result<Request, rdsql_connect::Error> {
     let mut fields = vec![];
     for (k, v) in form {
         if FIELDS.iter().any(|f| f.name == k) {
@@ -51,23 +53,22 @@ pub fn options(form: &Form) -> Result<ConnectOptions, rdsql_connect::Error> {
             });
         }
     }
-    let req = Request {
+    let secret = |k: &str| form.get(k).and_then(text).map(Secret::new);
+    Ok(Request {
         conn: form.get("saved").and_then(text),
         fields,
-    };
-    let mut o = req.options()?;
-    // A secret typed now wins over a saved one; an empty box keeps it.
-    let secret = |k: &str| form.get(k).and_then(text).map(Secret::new);
-    if let Some(p) = secret("password") {
-        o.password = Some(p);
-    }
-    if let Some(s) = secret("aws_secret_access_key") {
-        o.aws_secret_access_key = Some(s);
-    }
-    if let Some(t) = secret("aws_session_token") {
-        o.aws_session_token = Some(t);
-    }
-    Ok(o)
+        secrets: Secrets {
+            password: secret("password"),
+            aws_secret_access_key: secret("aws_secret_access_key"),
+            aws_session_token: secret("aws_session_token"),
+        },
+        ..Default::default()
+    })
+}
+
+/// The options a form describes (to save it).
+pub fn options(form: &Form) -> Result<ConnectOptions, rdsql_connect::Error> {
+    request(form)?.options()
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 
 use crate::State;
 use rdsql_connect::report::Failure;
-use rdsql_connect::{Interaction, NoInteraction};
+use rdsql_connect::{CancelHandle, Interaction, NoInteraction, NotRun, Ready, Session};
 use rdsql_db::password::BoxFuture;
-use rdsql_db::{ConnectionSpec, Engine, ResultSink, Secret};
+use rdsql_db::{ConnectionSpec, ResultSink, Secret};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
@@ -159,16 +159,8 @@ pub struct SessionHandle {
     pub history: Option<crate::history::History>,
 }
 
-/// What it takes to cancel the statement running now, if one is.
-type Running = std::sync::Arc<
-    std::sync::Mutex<
-        Option<(
-            rdsql_db::engine::Canceller,
-            ConnectionSpec,
-            std::sync::Arc<dyn rdsql_db::PasswordProvider>,
-        )>,
-    >,
->;
+/// What cancels the statement running now, if one is.
+type Running = std::sync::Arc<std::sync::Mutex<Option<CancelHandle>>>;
 
 /// Facts about a new session.
 #[derive(Debug, Serialize, Clone)]
@@ -223,28 +215,6 @@ pub(crate) fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
 }
 
-/// Runs `work` on a thread of its own with a small runtime and awaits its
-/// result: for connect-library calls whose futures are not `Send` (the
-/// engines are not all `Sync`), from a web handler.
-pub async fn on_own_thread<T, F, Fut>(work: F) -> Result<T, Failure>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = T>,
-{
-    let (tx, rx) = oneshot::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
-        if let Ok(rt) = rt {
-            let _ = tx.send(rt.block_on(work()));
-        }
-    });
-    rx.await
-        .map_err(|_| Failure::local("the worker thread failed", vec![]))
-}
-
 /// The dialog as the connect library's person: no prompts (the page has
 /// fields instead), the MFA Code field's value for an MFA role, and SSO
 /// sign-in through the page's own flow (docs/ui.md).
@@ -291,18 +261,10 @@ pub fn label(spec: &ConnectionSpec) -> String {
     }
 }
 
-/// Sends a statement-level cancel for `running` and waits for it (at most
-/// 10 s): used by the Cancel button and when the browser abandons a result.
-async fn send_cancel(
-    canceller: &rdsql_db::engine::Canceller,
-    spec: &ConnectionSpec,
-    provider: &dyn rdsql_db::PasswordProvider,
-) {
-    let r = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        canceller.cancel(spec, provider),
-    )
-    .await;
+/// Sends a statement-level cancel and waits for it (at most 10 s): used
+/// by the Cancel button and when the browser abandons a result.
+async fn send_cancel(handle: &CancelHandle) {
+    let r = tokio::time::timeout(std::time::Duration::from_secs(10), handle.cancel()).await;
     if !matches!(r, Ok(Ok(()))) {
         tracing::warn!("the cancel request did not go through");
     }
@@ -340,8 +302,8 @@ pub async fn open(
         rt.block_on(async move {
             let started = std::time::Instant::now();
             let ui = FormInteraction::new(mfa);
-            let (mut conn, provider) = match rdsql_connect::open(&spec, &ui, &env).await {
-                Ok(c) => c,
+            let mut session = match Session::open(spec.clone(), &ui, &env).await {
+                Ok(s) => s,
                 Err(e @ rdsql_connect::Error::SignIn { .. }) => {
                     let _ = ready_tx.send(Err(OpenError::SignIn(Failure::from(e))));
                     return;
@@ -355,14 +317,17 @@ pub async fn open(
             let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
             if probe {
                 let (tx, _rx) = std::sync::mpsc::sync_channel(16);
-                if let Err(e) = conn.run("select 1", &mut StreamSink::new(tx)).await {
+                if let Err(e) = session
+                    .run_statement("select 1", &mut StreamSink::new(tx))
+                    .await
+                {
                     let _ = ready_tx.send(Err(OpenError::Other(Failure::query(e), None)));
-                    conn.close().await;
+                    session.close().await;
                     return;
                 }
             }
-            conn.set_describe(true);
-            let info = conn.session_info();
+            session.set_describe(true);
+            let info = session.info();
             let opened = Opened {
                 label: label(&spec),
                 engine: spec.engine().name().to_string(),
@@ -370,97 +335,23 @@ pub async fn open(
                 server_version: info.server_version,
                 connect_ms,
             };
-            if ready_tx.send(Ok((opened, provider.clone()))).is_err() || probe {
-                conn.close().await;
+            if ready_tx
+                .send(Ok((opened, session.provider().clone())))
+                .is_err()
+                || probe
+            {
+                session.close().await;
                 return;
             }
-            let engine = spec.engine();
-            let mut txn = rdsql_db::txn::Txn::Idle;
             while let Some(cmd) = rx.recv().await {
                 match cmd {
                     Command::Query(sql, tx) => {
-                        let started = std::time::Instant::now();
-                        let mut sink = StreamSink::new(tx);
-                        let mut reconnected = false;
-                        // A session left open for hours: when the server
-                        // dropped it, reconnect first — a new physical
-                        // connection, so a fresh IAM token — and say so.
-                        if !conn.alive().await {
-                            match rdsql_db::Connection::connect(&spec, provider.as_ref()).await {
-                                Ok(c) => {
-                                    conn = c;
-                                    conn.set_describe(true);
-                                    reconnected = true;
-                                    // The server rolled back what was open.
-                                    txn = rdsql_db::txn::Txn::Idle;
-                                }
-                                Err(e) => {
-                                    let f = Failure::connect(e, Some(provider.describe()));
-                                    let _ = sink.line(&serde_json::json!({
-                                        "error": f, "txn": rdsql_db::txn::Txn::Idle,
-                                    }));
-                                    let _ = sink.flush();
-                                    continue;
-                                }
-                            }
-                        }
-                        let stmts: Vec<&str> = if engine == Engine::Sqlite {
-                            vec![sql.as_str()]
-                        } else {
-                            rdsql_db::split::split_statements(&sql, engine)
-                        };
-                        let canceller = (conn.canceller(), spec.clone(), provider.clone());
-                        if let Ok(mut r) = running_in.lock() {
-                            *r = Some(canceller.clone());
-                        }
-                        let mut failed = None;
-                        for stmt in stmts {
-                            let one = std::time::Instant::now();
-                            let result = conn.run_statement(stmt, &mut sink).await;
-                            if let Some(h) = &history {
-                                h.record(stmt, result.is_ok(), one.elapsed());
-                            }
-                            match result {
-                                Ok(()) => txn = txn.after(stmt, engine, true),
-                                Err(e) => {
-                                    txn = txn.after(stmt, engine, false);
-                                    if sink.closed {
-                                        // The browser let go of the result:
-                                        // stop the server producing it
-                                        // before the next statement runs.
-                                        send_cancel(
-                                            &canceller.0,
-                                            &canceller.1,
-                                            canceller.2.as_ref(),
-                                        )
-                                        .await;
-                                    } else {
-                                        failed = Some(Failure::query(e));
-                                    }
-                                    break;
-                                }
-                            }
-                        }
-                        if let Ok(mut r) = running_in.lock() {
-                            *r = None;
-                        }
-                        if sink.closed {
-                            continue;
-                        }
-                        if let Some(f) = failed {
-                            let _ = sink.line(&serde_json::json!({ "error": f, "txn": txn }));
-                        }
-                        let _ = sink.line(&serde_json::json!({ "done": {
-                            "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
-                            "reconnected": reconnected,
-                            "txn": txn,
-                        }}));
-                        let _ = sink.flush();
+                        run_query(&mut session, &sql, tx, &running_in, history.as_ref()).await
                     }
                     Command::Close => break,
                 }
             }
-            conn.close().await;
+            session.close().await;
         });
     });
     let (opened, provider) = ready_rx.await.unwrap_or_else(|_| {
@@ -478,6 +369,83 @@ pub async fn open(
         history: history_out,
     });
     Ok((opened, handle))
+}
+
+/// Runs `sql` on `session`, streaming the results into `tx` (NDJSON, see
+/// [`StreamSink`]). A session the server dropped is reconnected first —
+/// and the statement not run when the lost session held a transaction or
+/// session state, with the shell's words (docs/sessions.md).
+async fn run_query(
+    session: &mut Session,
+    sql: &str,
+    tx: std::sync::mpsc::SyncSender<Chunk>,
+    running: &Running,
+    history: Option<&crate::history::History>,
+) {
+    let started = std::time::Instant::now();
+    let mut sink = StreamSink::new(tx);
+    let reconnected = match session.ensure_connected().await {
+        Ok(Ready::Alive) => false,
+        Ok(Ready::Reconnected) => true,
+        Err(not_run) => {
+            let f = match not_run {
+                NotRun::Reconnect(e) => Failure::from(*e),
+                lost @ NotRun::Lost(_) => Failure {
+                    exit_code: rdsql_connect::report::EXIT_CONNECT,
+                    ..Failure::local(
+                        format!(
+                            "The connection was lost; reconnected to {}.",
+                            label(session.spec())
+                        ),
+                        lost.lines(),
+                    )
+                },
+            };
+            let _ = sink.line(&serde_json::json!({ "error": f, "txn": session.txn() }));
+            let _ = sink.flush();
+            return;
+        }
+    };
+    let handle = session.cancel_handle();
+    if let Ok(mut r) = running.lock() {
+        *r = handle.clone();
+    }
+    let mut failed = None;
+    for stmt in session.statements(sql) {
+        let one = std::time::Instant::now();
+        let result = session.run_statement(stmt, &mut sink).await;
+        if let Some(h) = history {
+            h.record(stmt, result.is_ok(), one.elapsed());
+        }
+        if let Err(e) = result {
+            if sink.closed {
+                // The browser let go of the result: stop the server
+                // producing it before the next statement runs.
+                if let Some(h) = &handle {
+                    send_cancel(h).await;
+                }
+            } else {
+                failed = Some(Failure::query(e));
+            }
+            break;
+        }
+    }
+    if let Ok(mut r) = running.lock() {
+        *r = None;
+    }
+    if sink.closed {
+        return;
+    }
+    let txn = session.txn();
+    if let Some(f) = failed {
+        let _ = sink.line(&serde_json::json!({ "error": f, "txn": txn }));
+    }
+    let _ = sink.line(&serde_json::json!({ "done": {
+        "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
+        "reconnected": reconnected,
+        "txn": txn,
+    }}));
+    let _ = sink.flush();
 }
 
 /// A cheap handle to send statements to a session.
@@ -505,18 +473,10 @@ impl SessionHandle {
     /// request, MySQL `KILL QUERY` to the same server), on a thread of its
     /// own; false when nothing runs.
     pub fn cancel(&self) -> bool {
-        let Some((canceller, spec, provider)) = self.running.lock().ok().and_then(|r| r.clone())
-        else {
+        let Some(handle) = self.running.lock().ok().and_then(|r| r.clone()) else {
             return false;
         };
-        std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                rt.block_on(send_cancel(&canceller, &spec, provider.as_ref()));
-            }
-        });
+        tokio::spawn(async move { send_cancel(&handle).await });
         true
     }
 }

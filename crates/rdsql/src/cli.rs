@@ -515,8 +515,8 @@ mod tests {
                     panic!()
                 };
                 let req = rdsql_connect::Request {
-                    conn: None,
                     fields: q.conn.fields,
+                    ..Default::default()
                 };
                 assert_eq!(
                     got(&req.options().unwrap()).as_deref(),

@@ -6,11 +6,10 @@ use crate::cli::ConnArgs;
 use crate::report::{EXIT_LOCAL, Failure};
 use rdsql_aws::sso::SsoSession;
 use rdsql_connect::iam::IamTokenProvider;
-use rdsql_connect::{Error, Interaction, Request};
+use rdsql_connect::{Error, Interaction, Request, Session};
 use rdsql_db::password::BoxFuture;
-use rdsql_db::{Connection, ConnectionSpec, PasswordProvider, Secret, ServerSpec};
+use rdsql_db::{ConnectionSpec, Secret, ServerSpec};
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 /// A person at a terminal.
 pub struct Terminal;
@@ -59,6 +58,7 @@ pub fn request(args: &ConnArgs) -> Request {
     Request {
         conn: args.conn.clone(),
         fields: args.fields.clone(),
+        ..Default::default()
     }
 }
 
@@ -67,17 +67,10 @@ pub fn resolve(args: &ConnArgs) -> Result<ConnectionSpec, Failure> {
     Ok(rdsql_connect::resolve(&request(args), &env)?)
 }
 
-/// Opens the connection the spec describes.
-pub async fn open(spec: &ConnectionSpec) -> Result<Connection, Failure> {
-    open_session(spec).await.map(|(c, _)| c)
-}
-
-/// Opens the connection and returns the password provider that worked, so
-/// a shell can reconnect (with a fresh token) and cancel with it.
-pub async fn open_session(
-    spec: &ConnectionSpec,
-) -> Result<(Connection, Arc<dyn PasswordProvider>), Failure> {
-    Ok(rdsql_connect::open(spec, &Terminal, &env).await?)
+/// Opens a session on the connection the spec describes, asking at the
+/// terminal where a person is needed.
+pub async fn open_session(spec: ConnectionSpec) -> Result<Session, Failure> {
+    Ok(Session::open(spec, &Terminal, &env).await?)
 }
 
 /// The token provider for an IAM or SSO connection (`rdsql token`).

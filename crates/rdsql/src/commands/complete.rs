@@ -161,28 +161,6 @@ impl ShellHelper {
     }
 }
 
-/// The catalog query of an engine: one name per row.
-pub fn catalog_sql(engine: rdsql_db::Engine) -> &'static str {
-    match engine {
-        rdsql_db::Engine::Postgres => {
-            "select nspname from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema' \
-            union select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where relkind in ('r','p','v','m','f') and nspname !~ '^pg_' and nspname <> 'information_schema' \
-            union select attname from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace where a.attnum > 0 and not a.attisdropped and relkind in ('r','p','v','m','f') and nspname !~ '^pg_' and nspname <> 'information_schema' \
-            union select proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where nspname !~ '^pg_' and nspname <> 'information_schema'"
-        }
-        rdsql_db::Engine::Sqlite => {
-            "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' \
-            union select p.name from sqlite_master m join pragma_table_info(m.name) p where m.type in ('table', 'view')"
-        }
-        _ => {
-            "select schema_name from information_schema.schemata \
-            union select table_name from information_schema.tables where table_schema = database() \
-            union select column_name from information_schema.columns where table_schema = database() \
-            union select routine_name from information_schema.routines where routine_schema = database()"
-        }
-    }
-}
-
 impl Completer for ShellHelper {
     type Candidate = Pair;
 

@@ -45,8 +45,7 @@ fn fields_from(
             vec![],
         ));
     }
-    let probe = |k: &str| (k == "USER").then(|| "user".to_string());
-    ConnectionSpec::resolve(merged.clone(), &probe).map_err(Failure::spec)?;
+    rdsql_connect::resolve::check(&merged)?;
     let mut out = base;
     out.fields = saved::from_options(&merged);
     Ok((out, url_secret))
@@ -221,18 +220,18 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
             };
             let spec = connect::resolve(&args)?;
             let started = Instant::now();
-            let mut conn = connect::open(&spec).await?;
+            let mut conn = connect::open_session(spec.clone()).await?;
             let connected = started.elapsed();
             let mut sink = crate::output::sink(
                 crate::cli::Format::Csv,
                 Box::new(std::io::sink()),
                 crate::output::Status { quiet: true },
             );
-            conn.run("select 1", sink.as_mut())
+            conn.run_statement("select 1", sink.as_mut())
                 .await
                 .map_err(Failure::query)?;
             let total = started.elapsed();
-            let info = conn.session_info();
+            let info = conn.info();
             println!("ok: {name}");
             match &spec {
                 ConnectionSpec::Server(s) => {
@@ -254,6 +253,7 @@ pub async fn run(cmd: ConnCommand) -> Result<(), Failure> {
                 "  select 1: {:.1} ms",
                 (total - connected).as_secs_f64() * 1000.0
             );
+            conn.close().await;
             Ok(())
         }
     }

@@ -1,7 +1,6 @@
 //! One module per subcommand.
 
 pub mod aws;
-mod catalog;
 mod complete;
 pub mod conn;
 pub mod integrate;

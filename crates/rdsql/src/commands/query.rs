@@ -31,10 +31,10 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
     };
     let spec = connect::resolve(&args.conn)?;
     let sources = open_sources(&args)?;
-    let (mut conn, provider) = connect::open_session(&spec).await?;
+    let mut session = connect::open_session(spec).await?;
     // JSON keeps value types, tables align numbers: have the engine report them.
-    conn.set_describe(format.needs_types());
-    let engine = conn.engine();
+    session.set_describe(format.needs_types());
+    let engine = session.engine();
     // SQLite has no server to cancel on: signals keep their default
     // (immediate exit) there.
     let mut signals = match engine {
@@ -49,23 +49,18 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
         Some(path) => Some(OutputFile::create(path)?),
         None => None,
     };
-    let out: Box<dyn Write> = match &target {
+    let out: Box<dyn Write + Send> = match &target {
         Some(t) => Box::new(std::io::BufWriter::with_capacity(64 * 1024, t.file()?)),
-        None => Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock())),
+        None => Box::new(std::io::BufWriter::with_capacity(64 * 1024, stdout)),
     };
     let mut sink = output::sink_with(format, out, Status { quiet: args.quiet }, table);
     let result = async {
         for source in sources {
             match source {
-                // SQLite parses its own statement boundaries.
-                Source::Command(sql) if engine == rdsql_db::Engine::Sqlite => {
-                    conn.run(&sql, sink.as_mut()).await?
-                }
                 Source::Command(sql) => {
                     // Split here so each statement can be cancelled alone.
-                    for stmt in rdsql_db::split::split_statements(&sql, engine) {
-                        run_one(&mut conn, stmt, sink.as_mut(), &spec, &*provider, signals.as_mut())
-                            .await?;
+                    for stmt in session.statements(&sql) {
+                        run_one(&mut session, stmt, sink.as_mut(), signals.as_mut()).await?;
                     }
                 }
                 Source::Stream(name, input) => {
@@ -105,8 +100,7 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
                                 )));
                             }
                         };
-                        run_one(&mut conn, &stmt, sink.as_mut(), &spec, &*provider, signals.as_mut())
-                            .await?;
+                        run_one(&mut session, &stmt, sink.as_mut(), signals.as_mut()).await?;
                     }
                 }
             }
@@ -126,9 +120,7 @@ pub async fn run(args: QueryArgs) -> Result<(), Failure> {
         Err(Stop::Input(f)) => return Err(f),
         Err(Stop::Signal(f)) => return Err(f),
     }
-    if let rdsql_db::Connection::Mysql(m) = &mut conn {
-        m.close().await;
-    }
+    session.close().await;
     Ok(())
 }
 
@@ -161,18 +153,16 @@ impl Signals {
 /// (PostgreSQL cancel, MySQL `KILL QUERY` to the same server), waits
 /// briefly for the statement to end, and stops with exit 3.
 async fn run_one(
-    conn: &mut rdsql_db::Connection,
+    session: &mut rdsql_connect::Session,
     stmt: &str,
     sink: &mut dyn rdsql_db::ResultSink,
-    spec: &rdsql_db::ConnectionSpec,
-    provider: &dyn rdsql_db::PasswordProvider,
     signals: Option<&mut Signals>,
 ) -> Result<(), Stop> {
     let Some(signals) = signals else {
-        return conn.run_statement(stmt, sink).await.map_err(Stop::Query);
+        return session.run_statement(stmt, sink).await.map_err(Stop::Query);
     };
-    let canceller = conn.canceller();
-    let fut = conn.run_statement(stmt, sink);
+    let canceller = session.cancel_handle();
+    let fut = session.run_statement(stmt, sink);
     tokio::pin!(fut);
     let sig = tokio::select! {
         r = &mut fut => return r.map_err(Stop::Query),
@@ -181,9 +171,14 @@ async fn run_one(
     // The cancel itself may need a new connection (MySQL): bounded, and a
     // second signal stops waiting.
     let sent = tokio::select! {
-        r = tokio::time::timeout(Duration::from_secs(10), canceller.cancel(spec, provider)) => {
-            r.unwrap_or_else(|_| Err("no answer within 10 s".into()))
-        }
+        r = async {
+            match &canceller {
+                Some(c) => tokio::time::timeout(Duration::from_secs(10), c.cancel())
+                    .await
+                    .unwrap_or_else(|_| Err("no answer within 10 s".into())),
+                None => Err("this connection cannot cancel statements".into()),
+            }
+        } => r,
         _ = signals.recv() => Err("a second signal: not waiting for it".into()),
     };
     let ended = match sent {

@@ -27,22 +27,25 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
             fields.push((name.to_string(), v));
         }
     }
+    // The engine only matters for defaults; a bare --hostname signs for
+    // whatever listens there. Without --auth: the profile or default chain.
     let req = rdsql_connect::Request {
         conn: args.conn,
         fields,
+        defaults: vec![
+            ("engine".into(), "postgres".into()),
+            ("auth".into(), "iam-profile".into()),
+        ],
+        ..Default::default()
     };
-    let mut opts = req.options()?;
+    let opts = req.options()?;
     if !has_url && (opts.host.is_none() || opts.port.is_none() || opts.user.is_none()) {
         return Err(Failure::local(
             "rdsql token needs --hostname, --port and --username (or a URL)",
             vec!["example: rdsql token --hostname db.abc.eu-west-1.rds.amazonaws.com --port 5432 --username app".into()],
         ));
     }
-    // The engine only matters for defaults; a bare --hostname signs for
-    // whatever listens there. Without --auth: the profile or default chain.
-    opts.engine = opts.engine.or(Some(Engine::Postgres));
-    opts.auth = opts.auth.or(Some(rdsql_db::AuthMethod::IamProfile));
-    let spec = ConnectionSpec::resolve(opts, &connect::env).map_err(Failure::spec)?;
+    let spec = rdsql_connect::resolve(&req, &connect::env)?;
     let ConnectionSpec::Server(server) = spec else {
         return Err(Failure::local("SQLite has no IAM tokens", vec![]));
     };

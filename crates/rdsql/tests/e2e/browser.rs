@@ -147,7 +147,7 @@ pub async fn click_button(c: &Client, text: &str) {
 }
 
 /// Advanced → CA Certificate File: the test servers' CA.
-async fn trust_test_ca(c: &Client) {
+pub async fn trust_test_ca(c: &Client) {
     open_advanced(c).await;
     fill(c, "CA Certificate File", &crate::harness::ca()).await;
 }
@@ -252,7 +252,7 @@ pub async fn fail(c: &Client, what: &str) -> ! {
 }
 
 /// Connects with the filled dialog and proves it with `select current_user`.
-async fn connect_and_check(c: &Client, user: &str, shot: &str) {
+pub async fn connect_and_check(c: &Client, user: &str, shot: &str) {
     screenshot(c, shot).await;
     click_button(c, "Connect").await;
     if let Err(e) = c

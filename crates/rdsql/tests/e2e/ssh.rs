@@ -147,3 +147,68 @@ fn tunnel_checks_host_keys_and_carries_password_iam_and_tls() {
     assert!(o.stderr.contains("has CHANGED"), "{}", o.stderr);
     assert!(o.stderr.contains(&s.host_fingerprint), "{}", o.stderr);
 }
+
+/// The dialog takes the same resolve path as the CLI: with Advanced → SSH
+/// Tunnel filled, Test and Connect go through the bastion (sshd logs the
+/// forward to the RDS endpoint's name, which only the bastion resolves).
+#[test]
+fn dialog_connects_through_the_bastion() {
+    if !skip_unless(
+        rdsql_testkit::sshd::available(),
+        "the SSH tunnel test needs /usr/sbin/sshd (apt-get install openssh-server) and root (sshd and its mount namespace)",
+    ) {
+        return;
+    }
+    let Some(d) = crate::browser::driver() else {
+        return;
+    };
+    use crate::browser::*;
+    let s = Sshd::start();
+    let h = home();
+    let ui = crate::ui::Ui::start(&[("HOME", h.path().display().to_string())]);
+    let forwards = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("direct_tcpip") && l.contains(TUNNEL_HOST))
+            .count()
+    };
+    run(async {
+        let c = browser(&d).await;
+        common(
+            &c,
+            &ui,
+            "PostgreSQL",
+            postgres().port,
+            TUNNEL_HOST,
+            "rdsql_scram",
+        )
+        .await;
+        choose(&c, "Authentication Method", "Username / Password").await;
+        fill(&c, "Password", PASSWORD).await;
+        trust_test_ca(&c).await;
+        choose(&c, "SSL Mode", "verify-full").await;
+        fill(&c, "SSH Bastion", &s.target()).await;
+        fill(&c, "SSH Private Key", &s.user_key.display().to_string()).await;
+        c.find(fantoccini::Locator::Id("ssh_accept_new"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        click_button(&c, "Test").await;
+        assert!(
+            text_appears(&c, "Connection OK", 30).await,
+            "Test through the bastion; sshd: {}",
+            s.log()
+        );
+        let tested = forwards(&s.log());
+        assert!(tested >= 1, "Test forwarded nothing: {}", s.log());
+        connect_and_check(&c, "rdsql_scram", "dialog-ssh").await;
+        let connected = forwards(&s.log());
+        assert!(
+            connected > tested,
+            "Connect forwarded nothing ({tested} then {connected}): {}",
+            s.log()
+        );
+        c.close().await.unwrap();
+    });
+}

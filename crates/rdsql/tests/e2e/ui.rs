@@ -695,6 +695,54 @@ fn a_dropped_session_reconnects_and_stopping_closes_sessions() {
     assert_eq!(left.trim(), "0");
 }
 
+/// The shell's rule, in the UI too: after the server dropped a session
+/// that had a transaction open, the next statement is not run on the new
+/// session (docs/sessions.md).
+#[test]
+fn a_dropped_session_with_an_open_transaction_does_not_run_the_next_statement() {
+    let ui = Ui::start(&[]);
+    let id = ui.session(&pg_password_form());
+    let q = |sql: &str| {
+        ui.post("/api/query", &json!({ "session": id, "sql": sql }))
+            .json()
+    };
+    let table = format!("ui_lost_txn_{}", std::process::id());
+    assert!(
+        q(&format!("create table {table} (n int)"))
+            .get("error")
+            .is_none()
+    );
+    let out = q(&format!("begin; insert into {table} values (1)"));
+    assert_eq!(out["output"]["txn"], "open", "{out}");
+    let pid = q("select pg_backend_pid()")["output"]["results"][0]["rows"][0][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    postgres().psql(&format!("select pg_terminate_backend({pid})"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = q(&format!("insert into {table} values (2)"));
+    let e = &out["error"];
+    assert!(
+        e["headline"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("The connection was lost; reconnected to"),
+        "{out}"
+    );
+    let causes = e["causes"].to_string();
+    assert!(
+        causes.contains("the open transaction was rolled back by the server")
+            && causes.contains("The statement was not run"),
+        "{out}"
+    );
+    assert_eq!(out["txn"], "idle", "{out}");
+    // Neither the rolled-back row nor the statement not run is there, and
+    // the new session works.
+    let n = q(&format!("select count(*) from {table}"));
+    assert_eq!(n["output"]["results"][0]["rows"][0][0], "0", "{n}");
+    q(&format!("drop table {table}"));
+}
+
 #[test]
 fn cancel_stops_a_running_statement_and_the_session_stays_usable() {
     let ui = Ui::start(&[]);

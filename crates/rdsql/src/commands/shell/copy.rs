@@ -445,7 +445,7 @@ impl<W: Write> CopyWriter<W> {
     }
 }
 
-impl<W: Write> ResultSink for CopyWriter<W> {
+impl<W: Write + Send> ResultSink for CopyWriter<W> {
     fn begin_result(&mut self, columns: &[String]) -> io::Result<()> {
         if self.header {
             for (i, c) in columns.iter().enumerate() {

@@ -4,17 +4,16 @@ mod copy;
 mod edit;
 mod vars;
 
-use super::catalog;
-use super::complete::{Names, ShellHelper, catalog_sql};
+use super::complete::{Names, ShellHelper};
 use crate::cli::{ConnArgs, Format};
 use crate::connect;
 use crate::output::pager::PagerWriter;
 use crate::output::{self, Status, TableOptions};
 use crate::report::Failure;
+use rdsql_connect::session::{CancelHandle, NotRun, Ready, Session};
+use rdsql_db::catalog::{self, Rows};
 use rdsql_db::txn::{Txn, leading_words};
-use rdsql_db::{
-    Canceller, Connection, ConnectionSpec, Engine, PasswordProvider, QueryError, ResultSink,
-};
+use rdsql_db::{ConnectionSpec, Engine, QueryError, ResultSink};
 use rustyline::error::ReadlineError;
 use rustyline::history::{FileHistory, History};
 use rustyline::{CompletionType, Config, Editor};
@@ -31,18 +30,14 @@ enum Expanded {
 }
 
 struct Shell {
-    spec: ConnectionSpec,
-    provider: Arc<dyn PasswordProvider>,
-    conn: Option<Connection>,
+    /// The connection with its spec, provider, transaction and session
+    /// state; it reconnects by the rule every surface shares.
+    session: Session,
     engine: Engine,
     format: Format,
     expanded: Expanded,
     timing: bool,
     out_file: Option<PathBuf>,
-    txn: Txn,
-    /// Session state a reconnect would lose (SET, USE, \c, temporary
-    /// tables…), in the user's words; see docs/sessions.md.
-    state: Vec<String>,
     label: String,
     /// `\set` variables, interpolated into statements and meta-commands.
     vars: vars::Vars,
@@ -57,46 +52,6 @@ struct Shell {
     names: Arc<Mutex<Names>>,
     /// A statement `\e` ran, for the history.
     edited: Option<String>,
-}
-
-/// Collects small results (for `\conninfo`).
-#[derive(Default)]
-struct Capture {
-    columns: Vec<String>,
-    rows: Vec<Vec<Option<String>>>,
-}
-
-impl Capture {
-    /// Plays the captured result into `sink`.
-    fn replay(&self, sink: &mut dyn ResultSink) -> std::io::Result<()> {
-        sink.begin_result(&self.columns)?;
-        for r in &self.rows {
-            let v: Vec<Option<&[u8]>> = r.iter().map(|x| x.as_deref().map(str::as_bytes)).collect();
-            sink.row(&v)?;
-        }
-        sink.end_result(self.rows.len() as u64)
-    }
-}
-
-impl ResultSink for Capture {
-    fn begin_result(&mut self, c: &[String]) -> std::io::Result<()> {
-        self.columns = c.to_vec();
-        Ok(())
-    }
-    fn row(&mut self, v: &[Option<&[u8]>]) -> std::io::Result<()> {
-        self.rows.push(
-            v.iter()
-                .map(|x| x.map(|b| String::from_utf8_lossy(b).into_owned()))
-                .collect(),
-        );
-        Ok(())
-    }
-    fn end_result(&mut self, _: u64) -> std::io::Result<()> {
-        Ok(())
-    }
-    fn command_complete(&mut self, _: u64) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn terminal_size() -> (usize, usize) {
@@ -182,7 +137,7 @@ enum Pending {
     Pipe(std::process::Child),
 }
 
-type Opened = (Box<dyn Write>, Option<bool>, Option<Pending>);
+type Opened = (Box<dyn Write + Send>, Option<bool>, Option<Pending>);
 
 impl Output {
     fn open(self, sh: &Shell) -> Result<Opened, String> {
@@ -244,9 +199,7 @@ impl Pending {
 /// Ctrl-C sends a cancel request. Returns the result and whether Ctrl-C
 /// was pressed.
 async fn cancellable<T>(
-    spec: &ConnectionSpec,
-    provider: &dyn PasswordProvider,
-    canceller: Canceller,
+    canceller: Option<CancelHandle>,
     fut: impl std::future::Future<Output = T>,
 ) -> (T, bool) {
     tokio::pin!(fut);
@@ -256,9 +209,14 @@ async fn cancellable<T>(
             r = &mut fut => return (r, interrupted),
             _ = tokio::signal::ctrl_c() => {
                 interrupted = true;
-                eprintln!("Cancel request sent.");
-                if let Err(e) = canceller.cancel(spec, provider).await {
-                    eprintln!("could not cancel: {e}");
+                match &canceller {
+                    Some(c) => {
+                        eprintln!("Cancel request sent.");
+                        if let Err(e) = c.cancel().await {
+                            eprintln!("could not cancel: {e}");
+                        }
+                    }
+                    None => eprintln!("This connection cannot cancel a statement."),
                 }
             }
         }
@@ -285,7 +243,7 @@ fn now_c() -> String {
 
 /// A file written whole: its writer, and the [`Pending`] that puts it in
 /// place (`\g FILE`, `\copy … to FILE`).
-fn pending_file(path: &std::path::Path) -> Result<(Box<dyn Write>, Pending), String> {
+fn pending_file(path: &std::path::Path) -> Result<(Box<dyn Write + Send>, Pending), String> {
     let p = rdsql_fs::PendingFile::create(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let f = p
@@ -299,7 +257,7 @@ fn pending_file(path: &std::path::Path) -> Result<(Box<dyn Write>, Pending), Str
 
 /// Where `\copy … to` writes: a file written whole (renamed into place
 /// only when the copy completed) or stdout.
-fn copy_target(place: &copy::Place) -> Result<(Box<dyn Write>, Option<Pending>), String> {
+fn copy_target(place: &copy::Place) -> Result<(Box<dyn Write + Send>, Option<Pending>), String> {
     match place {
         copy::Place::Stdout => Ok((Box::new(std::io::stdout()), None)),
         copy::Place::File(path) => pending_file(path).map(|(w, p)| (w, Some(p))),
@@ -337,7 +295,7 @@ impl Shell {
         if continuation {
             return format!("{}-> ", " ".repeat(self.label.chars().count()));
         }
-        let t = match self.txn {
+        let t = match self.session.txn() {
             Txn::Idle => "",
             Txn::Open => "*",
             Txn::Failed => "!",
@@ -347,7 +305,7 @@ impl Shell {
 
     fn sink<'a>(
         &self,
-        out: Box<dyn Write + 'a>,
+        out: Box<dyn Write + Send + 'a>,
         expanded: Option<bool>,
     ) -> Box<dyn ResultSink + 'a> {
         let (cols, _) = terminal_size();
@@ -360,13 +318,13 @@ impl Shell {
         output::sink_with(self.format, out, Status { quiet: false }, table)
     }
 
-    fn writer(&self) -> Result<Box<dyn Write>, String> {
+    fn writer(&self) -> Result<Box<dyn Write + Send>, String> {
         match &self.out_file {
             Some(p) => std::fs::OpenOptions::new()
                 .append(true)
                 .create(true)
                 .open(p)
-                .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write>)
+                .map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn Write + Send>)
                 .map_err(|e| format!("cannot write {}: {e}", p.display())),
             None => {
                 let (_, rows) = terminal_size();
@@ -380,58 +338,23 @@ impl Shell {
     /// transaction or changed state, which the new session lacks (the user
     /// decides what to run next). docs/sessions.md.
     async fn ensure_connected(&mut self) -> bool {
-        let alive = match self.conn.as_mut() {
-            Some(c) => {
-                // Let the driver notice a closed socket before asking it.
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                c.alive().await
-            }
-            None => false,
-        };
-        if alive {
-            return true;
+        let r = self.session.ensure_connected().await;
+        if !matches!(r, Ok(Ready::Alive) | Err(NotRun::Reconnect(_))) {
+            eprintln!("The connection was lost; reconnected to {}.", self.label);
         }
-        if let Some(old) = self.conn.take() {
-            drop(old);
-        }
-        // A fresh token for the new physical connection; the database the
-        // session was last in (\c, USE) is part of self.spec.
-        self.provider.invalidate();
-        match Connection::connect(&self.spec, self.provider.as_ref()).await {
-            Ok(c) => {
-                self.conn = Some(c);
-                let mut lost = vec![];
-                match self.txn {
-                    Txn::Idle => {}
-                    Txn::Open => {
-                        lost.push("the open transaction was rolled back by the server".to_string())
-                    }
-                    Txn::Failed => lost
-                        .push("the failed transaction was rolled back by the server".to_string()),
-                }
-                if !self.state.is_empty() {
-                    lost.push(format!("session state is gone: {}", self.state.join(", ")));
-                }
-                self.txn = Txn::Idle;
-                self.state.clear();
-                if lost.is_empty() {
-                    eprintln!("The connection was lost; reconnected to {}.", self.label);
-                    return true;
-                }
-                eprintln!("The connection was lost; reconnected to {}.", self.label);
-                for l in lost {
-                    eprintln!("  {l}");
-                }
-                eprintln!(
-                    "The statement was not run: check the data, then run what you still want."
-                );
+        match r {
+            Ok(_) => true,
+            Err(NotRun::Reconnect(e)) => {
+                eprint!("{}", Failure::from(*e).render());
                 false
             }
-            Err(e) => {
-                eprint!(
-                    "{}",
-                    Failure::connect(e, Some(self.provider.describe())).render()
-                );
+            Err(lost) => {
+                let lines = lost.lines();
+                let (last, each) = lines.split_last().expect("a reason and the outcome");
+                for l in each {
+                    eprintln!("  {l}");
+                }
+                eprintln!("{last}");
                 false
             }
         }
@@ -447,12 +370,7 @@ impl Shell {
     async fn execute_to(&mut self, sql: &str, to: Output) -> bool {
         // Statement by statement, so the transaction and session state
         // follow exactly what ran (a failure stops the batch there).
-        // SQLite parses its own statement boundaries.
-        let stmts: Vec<&str> = if self.engine == Engine::Sqlite {
-            vec![sql]
-        } else {
-            rdsql_db::split::split_statements(sql, self.engine)
-        };
+        let stmts = self.session.statements(sql);
         self.run_statements_to(&stmts, to).await
     }
 
@@ -509,26 +427,15 @@ impl Shell {
         let mut all_ok = true;
         let needs_types = self.format.needs_types();
         for &stmt in stmts {
-            let conn = self.conn.as_mut().expect("connected");
-            conn.set_describe(needs_types);
-            let canceller = conn.canceller();
-            let (result, interrupted) = cancellable(
-                &self.spec,
-                self.provider.as_ref(),
-                canceller,
-                conn.run_statement(stmt, sink.as_mut()),
-            )
-            .await;
+            self.session.set_describe(needs_types);
+            let canceller = self.session.cancel_handle();
+            let (result, interrupted) =
+                cancellable(canceller, self.session.run_statement(stmt, sink.as_mut())).await;
             self.interrupted |= interrupted;
+            self.label = label(self.session.spec());
             match result {
-                Ok(()) => {
-                    self.track_txn(stmt, true);
-                    self.note_ddl(stmt);
-                }
+                Ok(()) => self.note_ddl(stmt),
                 Err(QueryError::ConnectionLost(m)) => {
-                    self.conn = None;
-                    // Whatever it was, it may have changed the session.
-                    self.track_txn(stmt, true);
                     eprintln!("error: the connection to the server was lost: {m}");
                     eprintln!(
                         "The statement may or may not have run; it was not replayed. The next statement reconnects."
@@ -538,7 +445,6 @@ impl Shell {
                 }
                 Err(e) => {
                     eprint!("{}", Failure::query(e).render());
-                    self.track_txn(stmt, false);
                     all_ok = false;
                     break;
                 }
@@ -698,12 +604,12 @@ impl Shell {
     fn copy_failed(&mut self, sql: &str, e: QueryError) -> String {
         match e {
             QueryError::ConnectionLost(m) => {
-                self.conn = None;
+                self.session.connection_lost();
                 format!("the connection to the server was lost: {m}")
             }
             QueryError::Output(io) => format!("{io}"),
             e => {
-                self.track_txn(sql, false);
+                self.session.track(sql, false);
                 // 1148 not allowed, 3948 local files disabled (MySQL),
                 // 4166 (MariaDB): the server refuses LOAD DATA LOCAL.
                 let refused = matches!(&e, QueryError::Server { code, .. }
@@ -727,22 +633,16 @@ impl Shell {
         let mut file = std::fs::File::open(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let sql = copy::postgres_sql(c);
-        let conn = self.conn.as_mut().expect("connected");
-        let canceller = conn.canceller();
-        let (r, _) = cancellable(
-            &self.spec,
-            self.provider.as_ref(),
-            canceller,
-            conn.copy_in(&sql, &mut file),
-        )
-        .await;
+        let canceller = self.session.cancel_handle();
+        let conn = self.session.connection().expect("connected");
+        let (r, _) = cancellable(canceller, conn.copy_in(&sql, &mut file)).await;
         match r {
             Ok(n) => {
-                self.track_txn(&sql, true);
+                self.session.track(&sql, true);
                 Ok(n)
             }
             Err(QueryError::Output(e)) => {
-                self.track_txn(&sql, false);
+                self.session.track(&sql, false);
                 Err(format!(
                     "cannot read {}: {e}; nothing was loaded",
                     path.display()
@@ -764,19 +664,13 @@ impl Shell {
                     .any(|w| w == "header")
             });
         let (mut out, pending) = copy_target(&c.place)?;
-        let conn = self.conn.as_mut().expect("connected");
-        let canceller = conn.canceller();
-        let (r, _) = cancellable(
-            &self.spec,
-            self.provider.as_ref(),
-            canceller,
-            conn.copy_out(&sql, &mut out),
-        )
-        .await;
+        let canceller = self.session.cancel_handle();
+        let conn = self.session.connection().expect("connected");
+        let (r, _) = cancellable(canceller, conn.copy_out(&sql, &mut out)).await;
         drop(out);
         match r {
             Ok(n) => {
-                self.track_txn(&sql, true);
+                self.session.track(&sql, true);
                 if let Some(p) = pending {
                     p.finish(true)?;
                 }
@@ -798,29 +692,23 @@ impl Shell {
         // In a transaction of its own unless the user has one open, so a
         // failure part-way (a read error ends the transfer early, and the
         // server would keep what arrived) loads nothing.
-        let own_txn = self.txn == Txn::Idle;
-        let conn = self.conn.as_mut().expect("connected");
-        if own_txn && let Err(e) = conn.run("START TRANSACTION", &mut Capture::default()).await {
+        let own_txn = self.session.txn() == Txn::Idle;
+        let canceller = self.session.cancel_handle();
+        let conn = self.session.connection().expect("connected");
+        if own_txn && let Err(e) = conn.run("START TRANSACTION", &mut Rows::default()).await {
             return Err(self.copy_failed("START TRANSACTION", e));
         }
-        let canceller = conn.canceller();
-        let (r, _) = cancellable(
-            &self.spec,
-            self.provider.as_ref(),
-            canceller,
-            conn.load_data_local(&sql, path.clone()),
-        )
-        .await;
+        let (r, _) = cancellable(canceller, conn.load_data_local(&sql, path.clone())).await;
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if own_txn
-            && let Some(conn) = self.conn.as_mut()
-            && let Err(e) = conn.run(end, &mut Capture::default()).await
+            && let Some(conn) = self.session.connection()
+            && let Err(e) = conn.run(end, &mut Rows::default()).await
         {
             return Err(self.copy_failed(end, e));
         }
         match r {
             Ok(n) => {
-                self.track_txn(&sql, true);
+                self.session.track(&sql, true);
                 Ok(n)
             }
             Err(QueryError::Output(e)) => Err(format!(
@@ -838,15 +726,9 @@ impl Shell {
         let sql = copy::select_sql(c);
         let (out, pending) = copy_target(&c.place)?;
         let mut w = copy::CopyWriter::new(out, &o)?;
-        let conn = self.conn.as_mut().expect("connected");
-        let canceller = conn.canceller();
-        let (r, _) = cancellable(
-            &self.spec,
-            self.provider.as_ref(),
-            canceller,
-            conn.run_statement(&sql, &mut w),
-        )
-        .await;
+        let canceller = self.session.cancel_handle();
+        let conn = self.session.connection().expect("connected");
+        let (r, _) = cancellable(canceller, conn.run_statement(&sql, &mut w)).await;
         let rows = w.rows;
         let mut out = w.into_inner();
         let flushed = out.flush();
@@ -980,67 +862,19 @@ impl Shell {
 
     /// psql's DBNAME, USER, HOST and PORT variables.
     fn set_conn_vars(&mut self) {
-        if let ConnectionSpec::Server(s) = &self.spec {
+        if let ConnectionSpec::Server(s) = self.session.spec() {
             self.vars.set("DBNAME", s.dbname.as_deref().unwrap_or(""));
             self.vars.set("USER", &s.user);
             self.vars.set("HOST", &s.host);
             self.vars.set("PORT", &s.port.to_string());
-        } else if let ConnectionSpec::Sqlite { path } = &self.spec {
+        } else if let ConnectionSpec::Sqlite { path } = self.session.spec() {
             self.vars.set("DBNAME", path);
         }
     }
 
-    /// Follows BEGIN/COMMIT/ROLLBACK for the prompt and the reconnect rule
-    /// (docs/sessions.md); `sql` may hold several statements (SQLite).
-    fn track_txn(&mut self, sql: &str, ok: bool) {
-        for stmt in rdsql_db::split::split_statements(sql, self.engine) {
-            self.txn = self.txn.after(stmt, self.engine, ok);
-            if ok {
-                self.track_state(stmt);
-            }
-        }
-    }
-
-    /// Notes statements whose effect lives in the session only, and
-    /// follows `USE` so a reconnect lands in the same database.
-    fn track_state(&mut self, stmt: &str) {
-        let words = leading_words(stmt, self.engine, 4);
-        let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
-        let note = match (w(0), w(1)) {
-            ("set", "transaction") | ("set", "local") => None,
-            ("set", "role") => Some("SET ROLE".to_string()),
-            ("set", "session") if w(2) == "authorization" => {
-                Some("SET SESSION AUTHORIZATION".to_string())
-            }
-            ("set", _) => Some(format!("SET {}", w(1).trim_end_matches(['=', ';']))),
-            ("use", db) => {
-                let db = db.trim_matches(['`', ';', '"']).to_string();
-                if let ConnectionSpec::Server(s) = &mut self.spec {
-                    s.dbname = Some(db.clone());
-                }
-                self.label = label(&self.spec);
-                Some(format!("USE {db}"))
-            }
-            ("create", "temp" | "temporary") | ("create", "global" | "local")
-                if words.iter().any(|x| x.starts_with("temp")) =>
-            {
-                Some("temporary tables".to_string())
-            }
-            ("prepare", _) => Some("prepared statements".to_string()),
-            ("listen", _) => Some("LISTEN".to_string()),
-            ("lock", _) if self.engine.is_mysql_family() => Some("table locks".to_string()),
-            _ => None,
-        };
-        if let Some(n) = note
-            && !self.state.contains(&n)
-        {
-            self.state.push(n);
-        }
-    }
-
     async fn capture(&mut self, sql: &str) -> Option<Vec<Vec<Option<String>>>> {
-        let conn = self.conn.as_mut()?;
-        let mut cap = Capture::default();
+        let conn = self.session.connection()?;
+        let mut cap = Rows::default();
         conn.run(sql, &mut cap).await.ok()?;
         Some(cap.rows)
     }
@@ -1070,12 +904,8 @@ impl Shell {
                 }),
             None => None,
         };
-        let info = self
-            .conn
-            .as_ref()
-            .map(|c| c.session_info())
-            .unwrap_or_default();
-        match &self.spec {
+        let info = self.session.info();
+        match self.session.spec() {
             ConnectionSpec::Server(s) => {
                 println!(
                     "Connected to {} database {db:?} as user {:?} on {} (sslmode {}).",
@@ -1084,7 +914,11 @@ impl Shell {
                     s.host_port(),
                     s.sslmode
                 );
-                println!("  auth:    {} ({})", s.auth, self.provider.describe());
+                println!(
+                    "  auth:    {} ({})",
+                    s.auth,
+                    self.session.provider().describe()
+                );
                 println!("  TLS:     {}", tls.unwrap_or_else(|| "unknown".into()));
             }
             ConnectionSpec::Sqlite { path } => println!("Connected to SQLite database {path:?}."),
@@ -1092,7 +926,7 @@ impl Shell {
         if let Some(v) = info.server_version {
             println!("  server:  {v}");
         }
-        if let Some(at) = self.provider.token_issued_at() {
+        if let Some(at) = self.session.provider().token_issued_at() {
             let age = SystemTime::now()
                 .duration_since(at)
                 .unwrap_or_default()
@@ -1234,8 +1068,8 @@ impl Shell {
             return;
         }
         for (i, (title, sql)) in catalog::describe(self.engine, name).into_iter().enumerate() {
-            let conn = self.conn.as_mut().expect("connected");
-            let mut cap = Capture::default();
+            let conn = self.session.connection().expect("connected");
+            let mut cap = Rows::default();
             if let Err(e) = conn.run(&sql, &mut cap).await {
                 eprint!("{}", Failure::query(e).render());
                 return;
@@ -1266,41 +1100,26 @@ impl Shell {
         let Some(db) = db else {
             return eprintln!("error: \\c needs a database name");
         };
-        match (&self.spec, self.engine) {
-            (_, Engine::Sqlite) => eprintln!(
+        if self.engine == Engine::Sqlite {
+            return eprintln!(
                 "error: SQLite has one database per file; start rdsql shell sqlite:OTHER.db"
-            ),
-            (ConnectionSpec::Server(s), _) => {
-                let mut s = s.clone();
-                s.dbname = Some(db.to_string());
-                let spec = ConnectionSpec::Server(s.clone());
-                match Connection::connect(&spec, self.provider.as_ref()).await {
-                    Ok(c) => {
-                        if let Some(old) = self.conn.replace(c) {
-                            old.close().await;
-                        }
-                        self.spec = spec;
-                        self.txn = Txn::Idle;
-                        // A new session: what the old one held is gone,
-                        // and a reconnect returns to this database.
-                        self.state = vec![format!("\\c {db}")];
-                        self.label = label(&self.spec);
-                        self.set_conn_vars();
-                        if let Ok(mut n) = self.names.lock() {
-                            n.stale = true;
-                        }
-                        println!(
-                            "You are now connected to database {db:?} as user {:?}.",
-                            s.user
-                        );
-                    }
-                    Err(e) => eprint!(
-                        "{}",
-                        Failure::connect(e, Some(self.provider.describe())).render()
-                    ),
+            );
+        }
+        match self.session.switch_database(db).await {
+            Ok(()) => {
+                self.label = label(self.session.spec());
+                self.set_conn_vars();
+                if let Ok(mut n) = self.names.lock() {
+                    n.stale = true;
+                }
+                if let ConnectionSpec::Server(s) = self.session.spec() {
+                    println!(
+                        "You are now connected to database {db:?} as user {:?}.",
+                        s.user
+                    );
                 }
             }
-            _ => {}
+            Err(e) => eprint!("{}", Failure::from(e).render()),
         }
     }
 }
@@ -1350,23 +1169,19 @@ fn history_path(args: &ConnArgs, spec: &ConnectionSpec) -> Option<PathBuf> {
 
 pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     let spec = connect::resolve(&args)?;
-    let (conn, provider) = connect::open_session(&spec).await?;
+    let session = connect::open_session(spec).await?;
     // From here on SIGINT cancels statements instead of killing the shell.
     let mut sigint = Box::pin(tokio::signal::ctrl_c());
     let _ = futures_poll_once(&mut sigint).await;
-    let engine = spec.engine();
+    let engine = session.engine();
     let mut sh = Shell {
-        label: label(&spec),
-        spec,
-        provider,
-        conn: Some(conn),
+        label: label(session.spec()),
+        session,
         engine,
         format: Format::Table,
         expanded: Expanded::Off,
         timing: false,
         out_file: None,
-        txn: Txn::Idle,
-        state: vec![],
         vars: vars::Vars::default(),
         last_query: String::new(),
         table: TableOptions::default(),
@@ -1389,7 +1204,7 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     // Completion names: read before the first prompt, again after DDL.
     let names = sh.names.clone();
     rl.set_helper(Some(ShellHelper::new(names.clone())));
-    let hist = history_path(&args, &sh.spec);
+    let hist = history_path(&args, sh.session.spec());
     if let Some(h) = &hist {
         let _ = rl.load_history(h);
     }
@@ -1402,7 +1217,7 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     loop {
         if names.lock().map(|n| n.stale).unwrap_or(false) {
             let words: Vec<String> = sh
-                .capture(catalog_sql(sh.engine))
+                .capture(catalog::names(sh.engine))
                 .await
                 .unwrap_or_default()
                 .into_iter()
@@ -1461,9 +1276,7 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
             Err(e) => return Err(Failure::local(format!("cannot read input: {e}"), vec![])),
         }
     }
-    if let Some(c) = sh.conn.take() {
-        c.close().await;
-    }
+    sh.session.close().await;
     Ok(())
 }
 
