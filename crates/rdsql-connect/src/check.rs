@@ -110,7 +110,7 @@ pub async fn run(
     ui: &dyn Interaction,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Report, crate::Error> {
-    if !spec.auth.uses_token() {
+    if !spec.auth.password_is_token() {
         return Err(crate::Error::setup(
             "rdsql aws check is for IAM and SSO connections",
             vec![

@@ -22,6 +22,10 @@ pub enum Error {
     /// The AWS credentials could not be obtained in time or at all.
     #[error("{message}")]
     Credentials { message: String, hints: Vec<String> },
+    /// The profile's role demands an MFA code and nobody could give one
+    /// (no terminal, no code in the form, nothing cached).
+    #[error("{message}")]
+    MfaCodeNeeded { message: String, hints: Vec<String> },
     /// An IAM token could not be made (region, credentials, profile).
     #[error(
         "cannot make an IAM auth token ({method}) for user {user:?} at {host}:{port}: {}",
@@ -65,6 +69,7 @@ impl Error {
             Error::Saved { hints, .. }
             | Error::Setup { hints, .. }
             | Error::Credentials { hints, .. }
+            | Error::MfaCodeNeeded { hints, .. }
             | Error::SignIn { hints, .. } => hints,
             Error::Token { error, .. } => &error.hints,
             _ => &[],

@@ -295,7 +295,7 @@ pub async fn profile_source(name: String, ui: &dyn Interaction) -> Result<Creden
         return Ok(CredentialSource::MfaProfile { name, code: None });
     }
     let Some(code) = ui.mfa_code(&role.prompt()) else {
-        return Err(Error::Credentials {
+        return Err(Error::MfaCodeNeeded {
             message: rdsql_aws::mfa::no_terminal(&role),
             hints: vec![
                 "run rdsql on a terminal to be asked for the code, or type it in the UI's MFA Code field".into(),

@@ -1,7 +1,7 @@
 //! Errors rendered for people: a headline, then short "likely causes"
 //! lines, and the exit codes of the README ("Errors and exit codes").
 
-use rdsql_db::{ConnectError, ConnectFailure, Engine, QueryError, SpecError, TlsFailure};
+use rdsql_db::{ConnectError, ConnectFailure, Protocol, QueryError, SpecError, TlsFailure};
 use std::fmt::Write;
 
 impl From<crate::Error> for Failure {
@@ -14,7 +14,10 @@ impl From<crate::Error> for Failure {
                 let causes = e.hints().to_vec();
                 Failure::local(e.to_string(), causes)
             }
-            E::Credentials { .. } | E::Token { .. } | E::SignIn { .. } => Failure {
+            E::Credentials { .. }
+            | E::MfaCodeNeeded { .. }
+            | E::Token { .. }
+            | E::SignIn { .. } => Failure {
                 headline: e.to_string(),
                 causes: e.hints().to_vec(),
                 details: vec![],
@@ -124,7 +127,7 @@ impl Failure {
                     causes.push("the server's TLS setup is not compatible; try --sslmode require to see if TLS works at all".into());
                 }
             },
-            ConnectFailure::AuthRejected { .. } if t.auth.uses_token() => {
+            ConnectFailure::AuthRejected { .. } if t.auth.password_is_token() => {
                 if let Some(src) = &password_source {
                     causes.push(format!("tried: {src}"));
                 }
@@ -133,9 +136,9 @@ impl Failure {
                     "the policy's resource ARN does not match: arn:aws:rds-db:REGION:ACCOUNT_ID:dbuser:DBI_RESOURCE_ID/{} (the instance resource ID, not its name)",
                     t.user
                 ));
-                match t.engine {
-                    Engine::Postgres => causes.push(format!("the database user lacks the rds_iam role: GRANT rds_iam TO \"{}\";", t.user)),
-                    _ => causes.push(format!(
+                match t.engine.protocol() {
+                    Protocol::Postgres => causes.push(format!("the database user lacks the rds_iam role: GRANT rds_iam TO \"{}\";", t.user)),
+                    Protocol::Mysql | Protocol::Sqlite => causes.push(format!(
                         "the database user is not IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS': CREATE USER '{}' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS';",
                         t.user
                     )),
@@ -151,9 +154,9 @@ impl Failure {
                     "the user {:?} does not exist, or may not log in from this host",
                     t.user
                 ));
-                match t.engine {
-                    Engine::Postgres => causes.push("pg_hba.conf has no matching line for this user, database and address".into()),
-                    _ => causes.push("the account's host part does not match this client address ('user'@'host')".into()),
+                match t.engine.protocol() {
+                    Protocol::Postgres => causes.push("pg_hba.conf has no matching line for this user, database and address".into()),
+                    Protocol::Mysql | Protocol::Sqlite => causes.push("the account's host part does not match this client address ('user'@'host')".into()),
                 }
             }
             ConnectFailure::Server { code, .. } => {
@@ -178,8 +181,8 @@ impl Failure {
             ConnectFailure::Sqlite(_) => {
                 causes.push("check the path and that its directory exists and is writable".into());
             }
-            ConnectFailure::Tunnel(m) => {
-                if m.contains("host key") {
+            ConnectFailure::Tunnel(t) => {
+                if t.kind == rdsql_db::spec::TunnelErrorKind::HostKey {
                     causes.push("compare the fingerprint with the one the bastion's administrator publishes; if the key really changed, remove the old line from ~/.ssh/known_hosts (ssh-keygen -R HOST)".into());
                 } else {
                     causes.push("check --ssh [user@]host[:port]: the bastion's address, port and your user name there".into());

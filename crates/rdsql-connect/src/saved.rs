@@ -148,10 +148,12 @@ mod tests {
 /// secret access key (iam-keys), or none (profiles and SSO keep theirs in
 /// the AWS files and the SSO cache).
 pub fn secret_kind(auth: Option<rdsql_db::AuthMethod>) -> Option<SecretKind> {
-    match auth {
-        None | Some(rdsql_db::AuthMethod::Password) => Some(SecretKind::Password),
-        Some(rdsql_db::AuthMethod::IamKeys) => Some(SecretKind::AwsSecretAccessKey),
-        _ => None,
+    match auth
+        .unwrap_or(rdsql_db::AuthMethod::Password)
+        .secret_kind()?
+    {
+        rdsql_db::SecretField::Password => Some(SecretKind::Password),
+        rdsql_db::SecretField::AwsSecretAccessKey => Some(SecretKind::AwsSecretAccessKey),
     }
 }
 

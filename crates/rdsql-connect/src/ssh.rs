@@ -8,7 +8,7 @@
 //! `--ssh-accept-new` records an unknown one (never a changed one).
 
 use rdsql_db::password::BoxFuture;
-use rdsql_db::spec::{SshTarget, Tunnel, TunnelHandle};
+use rdsql_db::spec::{SshTarget, Tunnel, TunnelError, TunnelErrorKind, TunnelHandle};
 use russh::client;
 use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey};
 use std::collections::HashMap;
@@ -76,7 +76,7 @@ impl std::fmt::Debug for Open {
 }
 
 impl Tunnel for SshTunnel {
-    fn local_addr(&self) -> BoxFuture<'_, Result<SocketAddr, String>> {
+    fn local_addr(&self) -> BoxFuture<'_, Result<SocketAddr, TunnelError>> {
         Box::pin(async move {
             let mut open = self.open.lock().await;
             if let Some(o) = open.as_ref()
@@ -88,7 +88,7 @@ impl Tunnel for SshTunnel {
             let o = runtime()
                 .spawn(async move { start(target, host, port).await })
                 .await
-                .map_err(|e| format!("the SSH tunnel task failed: {e}"))??;
+                .map_err(|e| TunnelError::from(format!("the SSH tunnel task failed: {e}")))??;
             let addr = o.addr;
             *open = Some(o);
             Ok(addr)
@@ -120,11 +120,11 @@ struct HostKeys {
     host: String,
     port: u16,
     accept_new: bool,
-    refusal: Arc<Mutex<Option<String>>>,
+    refusal: Arc<Mutex<Option<TunnelError>>>,
 }
 
 impl HostKeys {
-    fn check(&self, key: &PublicKey) -> Result<(), String> {
+    fn check(&self, key: &PublicKey) -> Result<(), TunnelError> {
         let fp = key.fingerprint(HashAlg::Sha256);
         let label = host_label(&self.host, self.port);
         let path = known_hosts().ok_or("no home directory for ~/.ssh/known_hosts")?;
@@ -138,18 +138,24 @@ impl HostKeys {
             return Ok(());
         }
         if let Some((line, _)) = recorded.first() {
-            return Err(format!(
-                "the host key of {label} has CHANGED: it now presents {} {fp}, but {} line {line} records another — someone may be intercepting the connection; refused",
-                key.algorithm(),
-                path.display()
-            ));
+            return Err(TunnelError {
+                kind: TunnelErrorKind::HostKey,
+                message: format!(
+                    "the host key of {label} has CHANGED: it now presents {} {fp}, but {} line {line} records another — someone may be intercepting the connection; refused",
+                    key.algorithm(),
+                    path.display()
+                ),
+            });
         }
         if !self.accept_new {
-            return Err(format!(
-                "the host key of {label} is not known: {} {fp}; refused. If that fingerprint is the bastion's, run again with --ssh-accept-new (it is then added to {}), or connect once with ssh",
-                key.algorithm(),
-                path.display()
-            ));
+            return Err(TunnelError {
+                kind: TunnelErrorKind::HostKey,
+                message: format!(
+                    "the host key of {label} is not known: {} {fp}; refused. If that fingerprint is the bastion's, run again with --ssh-accept-new (it is then added to {}), or connect once with ssh",
+                    key.algorithm(),
+                    path.display()
+                ),
+            });
         }
         russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &path)
             .map_err(|e| format!("cannot add the host key to {}: {e}", path.display()))?;
@@ -287,7 +293,7 @@ async fn authenticate(
 }
 
 /// Connects to the bastion, authenticates, and starts the local listener.
-async fn start(target: SshTarget, db_host: String, db_port: u16) -> Result<Open, String> {
+async fn start(target: SshTarget, db_host: String, db_port: u16) -> Result<Open, TunnelError> {
     let user = target
         .user
         .clone()
@@ -312,9 +318,11 @@ async fn start(target: SshTarget, db_host: String, db_port: u16) -> Result<Open,
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             let why = refusal.lock().ok().and_then(|mut r| r.take());
-            return Err(why.unwrap_or_else(|| format!("cannot reach the bastion {label}: {e}")));
+            return Err(
+                why.unwrap_or_else(|| format!("cannot reach the bastion {label}: {e}").into())
+            );
         }
-        Err(_) => return Err(format!("the bastion {label} did not answer within 20 s")),
+        Err(_) => return Err(format!("the bastion {label} did not answer within 20 s").into()),
     };
     authenticate(&mut session, &user, target.key.as_deref()).await?;
     let session = Arc::new(session);

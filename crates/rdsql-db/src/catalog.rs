@@ -2,7 +2,7 @@
 //! `\l`, `\dn`, `\dt`, `\d` and `\conninfo`, its completion names,
 //! and the UI's schema tree (docs/architecture.md).
 
-use crate::kinds::Engine;
+use crate::kinds::{Engine, Protocol};
 use crate::sink::ResultSink;
 
 /// The rows of small catalog results, as text.
@@ -62,31 +62,31 @@ pub fn like(pattern: Option<&str>, engine: Engine) -> String {
 }
 
 pub fn databases(e: Engine) -> String {
-    match e {
-        Engine::Postgres => "select datname as \"Name\", pg_get_userbyid(datdba) as \"Owner\", pg_encoding_to_char(encoding) as \"Encoding\" from pg_database where not datistemplate order by 1".into(),
-        Engine::Sqlite => "select name as \"Name\", file as \"File\" from pragma_database_list order by seq".into(),
-        _ => "select schema_name as \"Database\", default_character_set_name as \"Charset\" from information_schema.schemata order by 1".into(),
+    match e.protocol() {
+        Protocol::Postgres => "select datname as \"Name\", pg_get_userbyid(datdba) as \"Owner\", pg_encoding_to_char(encoding) as \"Encoding\" from pg_database where not datistemplate order by 1".into(),
+        Protocol::Sqlite => "select name as \"Name\", file as \"File\" from pragma_database_list order by seq".into(),
+        Protocol::Mysql => "select schema_name as \"Database\", default_character_set_name as \"Charset\" from information_schema.schemata order by 1".into(),
     }
 }
 
 pub fn schemas(e: Engine) -> String {
-    match e {
-        Engine::Postgres => "select nspname as \"Name\", pg_get_userbyid(nspowner) as \"Owner\" from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema' order by 1".into(),
-        _ => databases(e),
+    match e.protocol() {
+        Protocol::Postgres => "select nspname as \"Name\", pg_get_userbyid(nspowner) as \"Owner\" from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema' order by 1".into(),
+        Protocol::Mysql | Protocol::Sqlite => databases(e),
     }
 }
 
 pub fn tables(e: Engine, pattern: Option<&str>) -> String {
     let p = like(pattern, e);
-    match e {
-        Engine::Postgres => format!(
+    match e.protocol() {
+        Protocol::Postgres => format!(
             "select table_schema as \"Schema\", table_name as \"Name\", case table_type when 'BASE TABLE' then 'table' when 'VIEW' then 'view' else lower(table_type) end as \"Type\" \
              from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema') and table_name like {p} order by 1, 2"
         ),
-        Engine::Sqlite => format!(
+        Protocol::Sqlite => format!(
             "select name as \"Name\", type as \"Type\" from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' and name like {p} order by 1"
         ),
-        _ => format!(
+        Protocol::Mysql => format!(
             "select table_name as \"Name\", case table_type when 'BASE TABLE' then 'table' when 'VIEW' then 'view' else lower(table_type) end as \"Type\", engine as \"Engine\" \
              from information_schema.tables where table_schema = database() and table_name like {p} order by 1"
         ),
@@ -96,8 +96,8 @@ pub fn tables(e: Engine, pattern: Option<&str>) -> String {
 /// Columns, indexes, constraints of `name` (`schema.table` allowed on
 /// PostgreSQL).
 pub fn describe(e: Engine, name: &str) -> [(&'static str, String); 3] {
-    match e {
-        Engine::Postgres => {
+    match e.protocol() {
+        Protocol::Postgres => {
             let (schema, table) = match name.split_once('.') {
                 Some((s, t)) => (Some(s), t),
                 None => (None, name),
@@ -130,7 +130,7 @@ pub fn describe(e: Engine, name: &str) -> [(&'static str, String); 3] {
                 ),
             ]
         }
-        Engine::Sqlite => {
+        Protocol::Sqlite => {
             let t = lit(name, e);
             [
                 (
@@ -153,7 +153,7 @@ pub fn describe(e: Engine, name: &str) -> [(&'static str, String); 3] {
                 ),
             ]
         }
-        _ => {
+        Protocol::Mysql => {
             let t = lit(name, e);
             [
                 (
@@ -181,38 +181,38 @@ pub fn describe(e: Engine, name: &str) -> [(&'static str, String); 3] {
 
 /// TLS version and cipher of this session, as two columns.
 pub fn tls_info(e: Engine) -> Option<String> {
-    match e {
-        Engine::Postgres => Some("select version, cipher from pg_stat_ssl where pid = pg_backend_pid() and ssl".into()),
-        Engine::Mysql | Engine::Mariadb => Some(
+    match e.protocol() {
+        Protocol::Postgres => Some("select version, cipher from pg_stat_ssl where pid = pg_backend_pid() and ssl".into()),
+        Protocol::Mysql => Some(
             "select max(case when variable_name = 'Ssl_version' then variable_value end), max(case when variable_name = 'Ssl_cipher' then variable_value end) from information_schema.session_status where variable_name in ('Ssl_version', 'Ssl_cipher')".into(),
         ),
-        Engine::Sqlite => None,
+        Protocol::Sqlite => None,
     }
 }
 
 /// The current database's name.
 pub fn current_db(e: Engine) -> &'static str {
-    match e {
-        Engine::Postgres => "select current_database()",
-        Engine::Sqlite => "select file from pragma_database_list where name = 'main'",
-        _ => "select database()",
+    match e.protocol() {
+        Protocol::Postgres => "select current_database()",
+        Protocol::Sqlite => "select file from pragma_database_list where name = 'main'",
+        Protocol::Mysql => "select database()",
     }
 }
 
 /// The catalog query of an engine: one name per row.
 pub fn names(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Postgres => {
+    match engine.protocol() {
+        Protocol::Postgres => {
             "select nspname from pg_namespace where nspname !~ '^pg_' and nspname <> 'information_schema' \
             union select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where relkind in ('r','p','v','m','f') and nspname !~ '^pg_' and nspname <> 'information_schema' \
             union select attname from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace where a.attnum > 0 and not a.attisdropped and relkind in ('r','p','v','m','f') and nspname !~ '^pg_' and nspname <> 'information_schema' \
             union select proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where nspname !~ '^pg_' and nspname <> 'information_schema'"
         }
-        Engine::Sqlite => {
+        Protocol::Sqlite => {
             "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' \
             union select p.name from sqlite_master m join pragma_table_info(m.name) p where m.type in ('table', 'view')"
         }
-        _ => {
+        Protocol::Mysql => {
             "select schema_name from information_schema.schemata \
             union select table_name from information_schema.tables where table_schema = database() \
             union select column_name from information_schema.columns where table_schema = database() \
@@ -287,9 +287,9 @@ pub const SQLITE_TREE: Tree = Tree {
 
 /// The schema tree's queries for `engine`.
 pub fn tree(engine: Engine) -> &'static Tree {
-    match engine {
-        Engine::Postgres => &PG_TREE,
-        Engine::Mysql | Engine::Mariadb => &MYSQL_TREE,
-        Engine::Sqlite => &SQLITE_TREE,
+    match engine.protocol() {
+        Protocol::Postgres => &PG_TREE,
+        Protocol::Mysql => &MYSQL_TREE,
+        Protocol::Sqlite => &SQLITE_TREE,
     }
 }

@@ -136,7 +136,7 @@ pub enum ConnectFailure {
     /// SQLite could not open the file.
     Sqlite(String),
     /// The SSH tunnel could not be opened (bastion, key, host key).
-    Tunnel(String),
+    Tunnel(crate::spec::TunnelError),
     Other(String),
 }
 

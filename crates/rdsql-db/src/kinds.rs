@@ -33,10 +33,32 @@ impl Engine {
         }
     }
 
+    /// The wire protocol (and driver) the engine is reached with: where a
+    /// surface chooses by protocol it matches on this, exhaustively, so a
+    /// new engine fails to compile until each place decides.
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Engine::Postgres => Protocol::Postgres,
+            Engine::Mysql | Engine::Mariadb => Protocol::Mysql,
+            Engine::Sqlite => Protocol::Sqlite,
+        }
+    }
+
     /// MySQL and MariaDB share a protocol and a driver.
     pub fn is_mysql_family(self) -> bool {
-        matches!(self, Engine::Mysql | Engine::Mariadb)
+        self.protocol() == Protocol::Mysql
     }
+}
+
+/// A wire protocol: what the engines, the proxy and the catalog choose by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// The PostgreSQL frontend/backend protocol (tokio-postgres).
+    Postgres,
+    /// The MySQL client/server protocol, MariaDB included (mysql_async).
+    Mysql,
+    /// An in-process SQLite file (rusqlite).
+    Sqlite,
 }
 
 impl fmt::Display for Engine {
@@ -131,10 +153,40 @@ impl AuthMethod {
         }
     }
 
-    /// True for the methods whose password is an IAM auth token.
-    pub fn uses_token(self) -> bool {
-        !matches!(self, AuthMethod::Password)
+    /// True for the methods that need AWS credentials (to sign a token,
+    /// or to read the password from AWS).
+    pub fn needs_aws_credentials(self) -> bool {
+        match self {
+            AuthMethod::Password => false,
+            AuthMethod::IamKeys | AuthMethod::IamProfile | AuthMethod::Sso => true,
+        }
     }
+
+    /// True for the methods whose password is an IAM auth token: short
+    /// lived, signed per connection, sent only over verified TLS, and sent
+    /// in clear text inside it (MySQL's cleartext plugin).
+    pub fn password_is_token(self) -> bool {
+        match self {
+            AuthMethod::Password => false,
+            AuthMethod::IamKeys | AuthMethod::IamProfile | AuthMethod::Sso => true,
+        }
+    }
+
+    /// The secret a saved connection keeps for this method, if any.
+    pub fn secret_kind(self) -> Option<SecretField> {
+        match self {
+            AuthMethod::Password => Some(SecretField::Password),
+            AuthMethod::IamKeys => Some(SecretField::AwsSecretAccessKey),
+            AuthMethod::IamProfile | AuthMethod::Sso => None,
+        }
+    }
+}
+
+/// Which secret a saved connection keeps (in the keyring or secrets.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretField {
+    Password,
+    AwsSecretAccessKey,
 }
 
 impl fmt::Display for AuthMethod {

@@ -27,7 +27,7 @@ pub use engine::{Canceller, Connection, SessionInfo};
 pub use error::{
     ConnectError, ConnectFailure, ProviderError, QueryError, SpecError, Target, TlsFailure,
 };
-pub use kinds::{AuthMethod, Engine, SslMode};
+pub use kinds::{AuthMethod, Engine, Protocol, SecretField, SslMode};
 pub use options::ConnectOptions;
 pub use password::{PasswordProvider, StaticPassword};
 pub use rdsql_secret::Secret;

@@ -64,9 +64,14 @@ impl Auth {
         }
     }
 
-    /// True for the methods whose password is an IAM auth token.
-    pub fn uses_token(&self) -> bool {
-        self.method().uses_token()
+    /// See [`AuthMethod::password_is_token`].
+    pub fn password_is_token(&self) -> bool {
+        self.method().password_is_token()
+    }
+
+    /// See [`AuthMethod::needs_aws_credentials`].
+    pub fn needs_aws_credentials(&self) -> bool {
+        self.method().needs_aws_credentials()
     }
 
     /// The signing region asked for, if any.
@@ -210,7 +215,47 @@ impl SshTarget {
 pub trait Tunnel: Send + Sync + std::fmt::Debug {
     /// The local address forwarding to the server, opening the tunnel (or
     /// reopening a dropped one) first.
-    fn local_addr(&self) -> crate::password::BoxFuture<'_, Result<std::net::SocketAddr, String>>;
+    fn local_addr(
+        &self,
+    ) -> crate::password::BoxFuture<'_, Result<std::net::SocketAddr, TunnelError>>;
+}
+
+/// Why a tunnel could not be opened; `kind` is what callers branch on
+/// (the hints differ), `message` what the user reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TunnelError {
+    pub kind: TunnelErrorKind,
+    pub message: String,
+}
+
+/// What kind of tunnel failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunnelErrorKind {
+    /// The bastion presented a host key that is unknown or changed.
+    HostKey,
+    /// Anything else: address, key file, authentication, forwarding.
+    Other,
+}
+
+impl std::fmt::Display for TunnelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<String> for TunnelError {
+    fn from(message: String) -> Self {
+        TunnelError {
+            kind: TunnelErrorKind::Other,
+            message,
+        }
+    }
+}
+
+impl From<&str> for TunnelError {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
 }
 
 /// A shared [`Tunnel`]; equal when it is the same tunnel.
@@ -393,7 +438,7 @@ impl ConnectionSpec {
         if method == AuthMethod::Password && opts.aws_region.is_some() {
             return Err(foreign("--aws-region", "iam-keys, iam-profile or sso"));
         }
-        if method.uses_token() && opts.password.is_some() {
+        if method.password_is_token() && opts.password.is_some() {
             return Err(SpecError::Inconsistent(format!(
                 "a password does not apply to --auth {method}: the IAM token is the password"
             )));
@@ -477,12 +522,12 @@ fn tls_mode(
 ) -> Result<SslMode, SpecError> {
     let mode = match requested {
         Some(m) => m,
-        None if auth.uses_token() || rds_host || *roots == TrustRoots::System => {
+        None if auth.password_is_token() || rds_host || *roots == TrustRoots::System => {
             SslMode::VerifyFull
         }
         None => SslMode::Prefer,
     };
-    if auth.uses_token() && matches!(mode, SslMode::Disable | SslMode::Prefer) {
+    if auth.password_is_token() && matches!(mode, SslMode::Disable | SslMode::Prefer) {
         return Err(SpecError::InsecureTlsForToken {
             auth,
             sslmode: mode,

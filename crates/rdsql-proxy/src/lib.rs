@@ -16,6 +16,7 @@ mod upstream;
 pub use health::serve_health;
 pub use log::Logger;
 
+use rdsql_db::Protocol;
 use rdsql_db::{PasswordProvider, ServerSpec};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -202,10 +203,11 @@ async fn serve<S>(stream: S, peer: String, target: Arc<Target>, shared: Arc<Shar
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
 {
-    if target.spec.engine == rdsql_db::Engine::Postgres {
-        pg::serve_client(stream, peer, target, shared).await
-    } else {
-        mysql::serve_client(stream, peer, target, shared).await
+    match target.spec.engine.protocol() {
+        Protocol::Postgres => pg::serve_client(stream, peer, target, shared).await,
+        Protocol::Mysql => mysql::serve_client(stream, peer, target, shared).await,
+        // `rdsql proxy` refuses SQLite targets before it listens.
+        Protocol::Sqlite => {}
     }
 }
 

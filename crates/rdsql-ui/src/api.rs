@@ -114,7 +114,7 @@ async fn rds_databases(Json(b): Json<FormBody>) -> Response {
             Some("engine"),
         );
     };
-    if !server.auth.uses_token() {
+    if !server.auth.needs_aws_credentials() {
         return failure(
             Failure::local(
                 "choose an AWS authentication method first (IAM keys, AWS profile or SSO)",
@@ -130,10 +130,9 @@ async fn rds_databases(Json(b): Json<FormBody>) -> Response {
             return open_error(OpenError::SignIn(Failure::from(e)));
         }
         Err(e) => {
-            let field = if e.to_string().contains("MFA") {
-                "mfa_code"
-            } else {
-                "auth"
+            let field = match e {
+                rdsql_connect::Error::MfaCodeNeeded { .. } => "mfa_code",
+                _ => "auth",
             };
             return failure(Failure::from(e), Some(field));
         }
@@ -306,7 +305,7 @@ async fn test(Json(b): Json<FormBody>) -> Response {
     };
     // IAM and SSO: the prerequisites report of `rdsql aws check`.
     if let ConnectionSpec::Server(server) = &spec
-        && server.auth.uses_token()
+        && server.auth.password_is_token()
     {
         let ui = sessions::FormInteraction::new(form::mfa_code(&b.form));
         return match rdsql_connect::check::run(server, &ui, &sessions::env).await {

@@ -181,17 +181,22 @@ pub enum OpenError {
 }
 
 /// The dialog field a connect error concerns, so it shows beside it.
-fn field_for(e: &rdsql_connect::Error, spec: &ConnectionSpec) -> Option<&'static str> {
+/// `mfa_given`: the form's MFA Code was filled, so a credentials failure
+/// is most likely that code.
+pub fn field_for(
+    e: &rdsql_connect::Error,
+    spec: &ConnectionSpec,
+    mfa_given: bool,
+) -> Option<&'static str> {
     use rdsql_connect::Error as E;
     use rdsql_db::{Auth, ConnectFailure as F};
     let method = match spec {
         ConnectionSpec::Server(s) => Some(&s.auth),
         _ => None,
     };
-    if e.to_string().contains("MFA") {
-        return Some("mfa_code");
-    }
     match e {
+        E::MfaCodeNeeded { .. } => Some("mfa_code"),
+        E::Token { .. } | E::Credentials { .. } if mfa_given => Some("mfa_code"),
         E::Connect { error, .. } => match &error.failure {
             F::Refused | F::TimedOut(_) | F::Resolve(_) => Some("host"),
             F::Tls(_) => Some("sslmode"),
@@ -301,6 +306,7 @@ pub async fn open(
         };
         rt.block_on(async move {
             let started = std::time::Instant::now();
+            let mfa_given = mfa.is_some();
             let ui = FormInteraction::new(mfa);
             let mut session = match Session::open(spec.clone(), &ui, &env).await {
                 Ok(s) => s,
@@ -309,7 +315,7 @@ pub async fn open(
                     return;
                 }
                 Err(e) => {
-                    let field = field_for(&e, &spec);
+                    let field = field_for(&e, &spec, mfa_given);
                     let _ = ready_tx.send(Err(OpenError::Other(Failure::from(e), field)));
                     return;
                 }

@@ -6,7 +6,7 @@ pub mod postgres;
 pub mod sqlite;
 
 use crate::error::{ConnectError, ConnectFailure, QueryError, Target};
-use crate::kinds::Engine;
+use crate::kinds::{Engine, Protocol};
 use crate::password::PasswordProvider;
 use crate::sink::ResultSink;
 use crate::spec::{ConnectionSpec, ServerSpec};
@@ -68,13 +68,18 @@ impl Connection {
         password: &dyn PasswordProvider,
     ) -> Result<Connection, ConnectError> {
         let fut = async {
-            match s.engine {
-                Engine::Postgres => postgres::PgConnection::connect(s, password)
+            match s.engine.protocol() {
+                Protocol::Postgres => postgres::PgConnection::connect(s, password)
                     .await
                     .map(Connection::Postgres),
-                _ => mysql::MyConnection::connect(s, password)
+                Protocol::Mysql => mysql::MyConnection::connect(s, password)
                     .await
                     .map(Connection::Mysql),
+                // A server spec never has the SQLite engine (resolve).
+                Protocol::Sqlite => Err(ConnectError {
+                    target: target(s),
+                    failure: ConnectFailure::Io("SQLite is a file, not a server".into()),
+                }),
             }
         };
         match s.connect_timeout {

@@ -50,9 +50,11 @@ impl MyConnection {
         let (addrs, port) = match (&spec.tunnel, peer) {
             (Some(_), _) => {
                 let (h, p) = spec.dial().await.map_err(fail)?;
-                let ip: IpAddr = h
-                    .parse()
-                    .map_err(|_| fail(ConnectFailure::Tunnel(format!("bad local address {h}"))))?;
+                let ip: IpAddr = h.parse().map_err(|_| {
+                    fail(ConnectFailure::Tunnel(
+                        format!("bad local address {h}").into(),
+                    ))
+                })?;
                 (vec![ip], p)
             }
             (None, Some(ip)) => (vec![ip], spec.port),
@@ -111,7 +113,7 @@ impl MyConnection {
             .stmt_cache_size(0)
             // The cleartext plugin sends the password as is: only for IAM
             // tokens, and only over TLS (guaranteed by the spec).
-            .enable_cleartext_plugin(spec.auth.uses_token() && tls)
+            .enable_cleartext_plugin(spec.auth.password_is_token() && tls)
             // A server may ask for any local file at any time (LOAD DATA
             // LOCAL): refuse, keeping the session in step; only `\copy`
             // installs a handler, for its one file (docs/shell.md).

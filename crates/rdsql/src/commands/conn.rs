@@ -53,9 +53,10 @@ fn fields_from(
 
 fn secret_kind(s: &SavedConnection) -> Option<SecretKind> {
     match s.get("auth").map(|a| a.parse::<AuthMethod>()) {
-        None | Some(Ok(AuthMethod::Password)) => Some(SecretKind::Password),
-        Some(Ok(AuthMethod::IamKeys)) => Some(SecretKind::AwsSecretAccessKey),
-        _ => None,
+        None => saved::secret_kind(None),
+        Some(Ok(m)) => saved::secret_kind(Some(m)),
+        // An unknown method keeps no secret (loading it says what is wrong).
+        Some(Err(_)) => None,
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::cli::{ConnArgs, ProxyArgs};
 use crate::connect::{self, Terminal};
 use crate::report::Failure;
-use rdsql_db::{ConnectionSpec, Engine};
+use rdsql_db::{ConnectionSpec, Engine, Protocol};
 use rdsql_proxy::{Logger, Shared, Target};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -56,10 +56,9 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
         );
     }
     // The engine's own port by default, as a local server would have it.
-    let base = args.port.unwrap_or(match targets[0].spec.engine {
-        Engine::Postgres => 5432,
-        _ => 3306,
-    });
+    let base = args
+        .port
+        .unwrap_or_else(|| targets[0].spec.engine.default_port());
     let mut tasks = vec![];
     let mut sockets = vec![];
     for (i, t) in targets.iter().enumerate() {
@@ -193,9 +192,12 @@ fn unix_socket(
             )],
         ));
     }
-    let path = match engine {
-        Engine::Postgres => dir.join(format!(".s.PGSQL.{port}")),
-        _ => dir.join(format!("mysql.{port}.sock")),
+    let path = match engine.protocol() {
+        Protocol::Postgres => dir.join(format!(".s.PGSQL.{port}")),
+        Protocol::Mysql => dir.join(format!("mysql.{port}.sock")),
+        Protocol::Sqlite => {
+            return Err(Failure::local("SQLite has no server to proxy", vec![]));
+        }
     };
     // A socket left by an earlier run that did not stop cleanly.
     let _ = std::fs::remove_file(&path);

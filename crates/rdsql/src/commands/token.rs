@@ -49,7 +49,7 @@ pub async fn run(args: TokenArgs) -> Result<(), Failure> {
     let ConnectionSpec::Server(server) = spec else {
         return Err(Failure::local("SQLite has no IAM tokens", vec![]));
     };
-    if !server.auth.uses_token() || server.engine == Engine::Sqlite {
+    if !server.auth.password_is_token() || server.engine == Engine::Sqlite {
         return Err(Failure::local(
             "rdsql token signs IAM tokens: use --auth iam-keys, iam-profile or sso",
             vec![],

@@ -2,7 +2,7 @@
 //! `:'name'` and `:"name"` outside quotes and comments (docs/shell.md,
 //! "Variables").
 
-use rdsql_db::Engine;
+use rdsql_db::{Engine, Protocol};
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -106,21 +106,21 @@ impl Vars {
 /// A string literal holding exactly `v`.
 pub fn literal(v: &str, engine: Engine) -> String {
     let doubled = v.replace('\'', "''");
-    match engine {
+    match engine.protocol() {
         // MySQL reads backslashes in '' as escapes.
-        Engine::Mysql | Engine::Mariadb => format!("'{}'", doubled.replace('\\', "\\\\")),
+        Protocol::Mysql => format!("'{}'", doubled.replace('\\', "\\\\")),
         // With standard_conforming_strings (the default for years) a
         // backslash is literal in '' on PostgreSQL, as in SQLite.
-        _ => format!("'{doubled}'"),
+        Protocol::Postgres | Protocol::Sqlite => format!("'{doubled}'"),
     }
 }
 
 /// An identifier holding exactly `v`: `"…"` (PostgreSQL, SQLite) or
 /// backticks (MySQL without ANSI_QUOTES, its default).
 pub fn identifier(v: &str, engine: Engine) -> String {
-    match engine {
-        Engine::Mysql | Engine::Mariadb => format!("`{}`", v.replace('`', "``")),
-        _ => format!("\"{}\"", v.replace('"', "\"\"")),
+    match engine.protocol() {
+        Protocol::Mysql => format!("`{}`", v.replace('`', "``")),
+        Protocol::Postgres | Protocol::Sqlite => format!("\"{}\"", v.replace('"', "\"\"")),
     }
 }
 
