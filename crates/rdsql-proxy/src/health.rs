@@ -47,7 +47,7 @@ async fn readiness(State(s): State<Arc<Shared>>) -> impl IntoResponse {
                 format!("{}: credentials: {e}\n", t.name),
             );
         }
-        if let Err(e) = crate::upstream::tcp(&t.spec, None).await {
+        if let Err(e) = s.dial.dial(&t.spec, None).await {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("{}: {e}\n", t.name),

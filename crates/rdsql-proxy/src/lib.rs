@@ -2,25 +2,37 @@
 //! loopback; the proxy connects upstream with the connection's TLS rules
 //! and authenticates with its method — a fresh (or ≤ 10 min old) IAM token
 //! per upstream connection, or the password — then relays bytes both ways.
-//! Design and limits: docs/proxy.md.
+//!
+//! [`Proxy`] is the whole lifecycle (bind, serve, shut down); the binary
+//! only resolves connections, prints and handles signals. Each protocol
+//! lives in its own module tree ([`pg`], [`mysql`]); what every client
+//! gets is in `client.rs`, the relay in `relay.rs`, and the way upstream
+//! is behind [`Dial`]. Design and limits: docs/proxy.md,
+//! docs/architecture.md.
 
 // Errors are on the cold path and carry what the user needs.
 #![allow(clippy::result_large_err)]
 
+mod client;
+pub mod dial;
 mod health;
 mod log;
 pub mod mysql;
 pub mod pg;
-mod upstream;
+mod proxy;
+mod relay;
+mod shared;
+pub mod upstream;
 
+pub use dial::{Dial, Io, TcpDial};
 pub use health::serve_health;
 pub use log::Logger;
+pub use proxy::{BindError, Bound, Config, Proxy};
+pub use shared::{CancelKeys, Metrics, Shared};
 
-use rdsql_db::Protocol;
 use rdsql_db::{PasswordProvider, ServerSpec};
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -110,70 +122,6 @@ impl Target {
     }
 }
 
-/// Counters for `/metrics` and the readiness check.
-#[derive(Default)]
-pub struct Metrics {
-    pub open: AtomicUsize,
-    pub total: AtomicU64,
-    pub refused: AtomicU64,
-    pub token_signings: AtomicU64,
-    pub upstream_errors: AtomicU64,
-    pub bytes_from_clients: AtomicU64,
-    pub bytes_to_clients: AtomicU64,
-}
-
-/// A session's upstream cancel key (process id, secret) → the upstream
-/// peer it reached and its target.
-pub type CancelKeys = Mutex<HashMap<(i32, i32), (SocketAddr, Arc<Target>)>>;
-
-/// State shared by every listener.
-pub struct Shared {
-    pub metrics: Metrics,
-    /// Upstream cancel keys seen in `BackendKeyData` → the upstream peer
-    /// and target of that session, so a client's `CancelRequest` reaches
-    /// the same server.
-    pub cancel_keys: CancelKeys,
-    pub max_connections: Option<usize>,
-    pub log: Logger,
-    /// Set once every target has been checked and is listening.
-    pub started: AtomicBool,
-    pub targets: Vec<Arc<Target>>,
-}
-
-impl Shared {
-    pub fn new(targets: Vec<Arc<Target>>, max_connections: Option<usize>, log: Logger) -> Self {
-        Shared {
-            metrics: Metrics::default(),
-            cancel_keys: Mutex::default(),
-            max_connections,
-            log,
-            started: AtomicBool::new(false),
-            targets,
-        }
-    }
-
-    /// Counts a client in; false (and counted as refused) over the limit.
-    pub(crate) fn admit(&self) -> bool {
-        let n = self.metrics.open.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.max_connections.is_some_and(|m| n > m) {
-            self.metrics.open.fetch_sub(1, Ordering::SeqCst);
-            self.metrics.refused.fetch_add(1, Ordering::Relaxed);
-            return false;
-        }
-        self.metrics.total.fetch_add(1, Ordering::Relaxed);
-        true
-    }
-
-    pub(crate) fn leave(&self) {
-        self.metrics.open.fetch_sub(1, Ordering::SeqCst);
-    }
-
-    /// Client sessions still open.
-    pub fn open_sessions(&self) -> usize {
-        self.metrics.open.load(Ordering::SeqCst)
-    }
-}
-
 /// The password or IAM token for one upstream connection (a token is
 /// reused for at most [`TOKEN_REUSE`]); signings are counted.
 pub(crate) async fn fetch_secret(
@@ -196,77 +144,4 @@ pub(crate) async fn fetch_secret(
             .fetch_add(1, Ordering::Relaxed);
     }
     Ok(s)
-}
-
-/// One client, by the target's protocol.
-async fn serve<S>(stream: S, peer: String, target: Arc<Target>, shared: Arc<Shared>)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
-{
-    match target.spec.engine.protocol() {
-        Protocol::Postgres => pg::serve_client(stream, peer, target, shared).await,
-        Protocol::Mysql => mysql::serve_client(stream, peer, target, shared).await,
-        // `rdsql proxy` refuses SQLite targets before it listens.
-        Protocol::Sqlite => {}
-    }
-}
-
-/// Accepts clients with `accept` (a stream and its peer's name) and serves
-/// each on a task of its own until `stop` fires.
-async fn accept_loop<S, F, Fut>(
-    mut accept: F,
-    target: Arc<Target>,
-    shared: Arc<Shared>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = std::io::Result<(S, String)>>,
-{
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            accepted = accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let (t, s) = (target.clone(), shared.clone());
-                    tokio::spawn(async move { serve(stream, peer, t, s).await });
-                }
-                Err(e) => {
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-        }
-    }
-}
-
-/// Accepts clients on `listener` for `target` until `stop` fires.
-pub async fn serve_tcp(
-    listener: tokio::net::TcpListener,
-    target: Arc<Target>,
-    shared: Arc<Shared>,
-    stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let l = &listener;
-    let accept = || async move {
-        let (stream, peer) = l.accept().await?;
-        let _ = stream.set_nodelay(true);
-        Ok((stream, peer.to_string()))
-    };
-    accept_loop(accept, target, shared, stop).await
-}
-
-/// Accepts clients on a Unix socket (`--unix-socket DIR`).
-pub async fn serve_unix(
-    listener: tokio::net::UnixListener,
-    target: Arc<Target>,
-    shared: Arc<Shared>,
-    stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let l = &listener;
-    let accept = || async move {
-        let (stream, _) = l.accept().await?;
-        Ok((stream, "unix socket".to_string()))
-    };
-    accept_loop(accept, target, shared, stop).await
 }

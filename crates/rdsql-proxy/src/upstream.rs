@@ -1,16 +1,11 @@
-//! The upstream leg: TCP to the server, then TLS exactly as the CLI does it
+//! The upstream leg after the dial: TLS exactly as the CLI does it
 //! (`rdsql_db::tls`: verify-full against the RDS bundle for IAM/SSO; the
 //! certificate checked against `--iam-host` behind a tunnel).
 
+use crate::dial::Io;
 use rdsql_db::{ServerSpec, SslMode};
-use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-/// A byte stream, plain or TLS.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Why the upstream could not be reached, in words for the client.
 #[derive(Debug, thiserror::Error)]
@@ -55,51 +50,11 @@ fn mode_name(m: SslMode) -> &'static str {
     }
 }
 
-/// TCP to the server (the first address that answers), bounded by the
-/// connection's connect timeout (10 s when unset).
-pub async fn tcp(
-    spec: &ServerSpec,
-    at: Option<SocketAddr>,
-) -> Result<(TcpStream, SocketAddr), UpstreamError> {
-    let hp = spec.host_port();
-    let limit = spec.connect_timeout.unwrap_or(Duration::from_secs(10));
-    let fut = async {
-        // Through an SSH tunnel: its local end (docs/ssh.md).
-        let (host, port) = spec.dial().await.map_err(|e| {
-            UpstreamError::Connect(hp.clone(), std::io::Error::other(e.to_string()))
-        })?;
-        let addrs: Vec<SocketAddr> = match at {
-            Some(a) if spec.tunnel.is_none() => vec![a],
-            _ => tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|_| UpstreamError::Resolve(spec.host.clone()))?
-                .collect(),
-        };
-        let mut last = None;
-        for a in addrs {
-            match TcpStream::connect(a).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    return Ok((s, a));
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(UpstreamError::Connect(
-            hp.clone(),
-            last.unwrap_or_else(|| std::io::Error::other("no address")),
-        ))
-    };
-    tokio::time::timeout(limit, fut)
-        .await
-        .unwrap_or_else(|_| Err(UpstreamError::Timeout(hp.clone(), limit)))
-}
-
 /// TLS over `tcp` for PostgreSQL (after `SSLRequest`), per the spec's mode.
-pub async fn pg_tls(spec: &ServerSpec, mut tcp: TcpStream) -> Result<Box<dyn Io>, UpstreamError> {
+pub async fn pg_tls(spec: &ServerSpec, mut tcp: Box<dyn Io>) -> Result<Box<dyn Io>, UpstreamError> {
     let hp = spec.host_port();
     if spec.sslmode == SslMode::Disable {
-        return Ok(Box::new(tcp));
+        return Ok(tcp);
     }
     let mut req = bytes::BytesMut::new();
     postgres_protocol::message::frontend::ssl_request(&mut req);
@@ -109,7 +64,7 @@ pub async fn pg_tls(spec: &ServerSpec, mut tcp: TcpStream) -> Result<Box<dyn Io>
     tcp.read_exact(&mut answer).await.map_err(io)?;
     if answer[0] != b'S' {
         if spec.sslmode == SslMode::Prefer {
-            return Ok(Box::new(tcp));
+            return Ok(tcp);
         }
         return Err(UpstreamError::NoTls(hp, mode_name(spec.sslmode)));
     }
@@ -117,7 +72,7 @@ pub async fn pg_tls(spec: &ServerSpec, mut tcp: TcpStream) -> Result<Box<dyn Io>
 }
 
 /// A TLS client session over `tcp` with the spec's rules.
-pub async fn wrap(spec: &ServerSpec, tcp: TcpStream) -> Result<Box<dyn Io>, UpstreamError> {
+pub async fn wrap(spec: &ServerSpec, tcp: Box<dyn Io>) -> Result<Box<dyn Io>, UpstreamError> {
     let hp = spec.host_port();
     let config = rdsql_db::tls::client_config(spec.sslmode, &spec.roots)
         .map_err(|e| UpstreamError::Tls(hp.clone(), e.to_string()))?

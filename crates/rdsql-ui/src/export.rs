@@ -5,7 +5,7 @@
 //! session's (docs/ui.md, "Export").
 
 use rdsql_connect::report::Failure;
-use rdsql_db::{ConnectionSpec, Engine, PasswordProvider};
+use rdsql_db::{ConnectionSpec, PasswordProvider};
 use rdsql_output::{Format, Status};
 use serde::Serialize;
 use std::io::Write;
@@ -165,20 +165,25 @@ async fn run(job: &Job, tx: SyncSender<Vec<u8>>) -> Result<u64, Failure> {
         rows: 0,
     };
     let result = async {
-        if engine == Engine::Sqlite {
-            conn.run(&job.sql, &mut sink).await
-        } else {
-            for stmt in rdsql_db::split::split_statements(&job.sql, engine) {
-                conn.run_statement(stmt, &mut sink).await?;
-            }
-            Ok(())
+        for stmt in rdsql_connect::session::statements(&job.sql, engine) {
+            conn.run_statement(stmt, &mut sink).await?;
         }
+        Ok(())
     }
-    .await;
+    .await
+    .map_err(Failure::query);
+    // The status says "failed" before the download ends: the page asks
+    // for it as soon as the body stops.
+    if let Err(f) = &result {
+        job.update(|p| {
+            p.state = "failed";
+            p.error = Some(f.clone());
+        });
+    }
     let rows = sink.rows;
     drop(sink);
     conn.close().await;
-    result.map_err(Failure::query)?;
+    result?;
     Ok(rows)
 }
 

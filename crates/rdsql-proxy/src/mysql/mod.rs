@@ -1,0 +1,390 @@
+//! The MySQL / MariaDB protocol side. The server speaks first, so the proxy
+//! connects upstream, reads the server's greeting, and greets the client
+//! itself (the server's version and connection id, the capabilities both
+//! sides support, no compression, no TLS on loopback). It accepts the
+//! client's handshake with any or no password, logs in upstream over TLS
+//! with the connection's method (the token through `mysql_clear_password`
+//! — only over TLS — or the password), answers the client with the
+//! server's OK, then relays. `COM_CHANGE_USER` is refused. docs/proxy.md.
+
+mod auth;
+mod handshake;
+pub(crate) mod packet;
+
+use crate::client::Client;
+use crate::dial::Io;
+use crate::relay::{Upward, relay};
+use crate::upstream;
+use crate::{Shared, Target};
+use auth::{caching_sha2, native};
+use handshake::*;
+use packet::{cstr, err_packet, packet, read_packet};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+
+/// The command the relay refuses (the proxy logs in as the connection's
+/// user, so a client may not switch).
+pub(crate) const COM_CHANGE_USER: u8 = 0x11;
+
+struct Failure {
+    code: u16,
+    state: &'static str,
+    message: String,
+}
+
+fn io_failure(what: &str, e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: 2013,
+        state: "HY000",
+        message: format!("rdsql proxy: {what}: {e}"),
+    }
+}
+
+/// Serves one client until it or the upstream closes.
+pub async fn serve_client<S>(mut client: S, peer: String, target: Arc<Target>, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let Some(admitted) = Client::admit(&shared, peer) else {
+        let _ = client
+            .write_all(&err_packet(
+                0,
+                1040,
+                "08004",
+                &format!(
+                    "rdsql proxy: too many connections (--max-connections {})",
+                    shared.max_connections.unwrap_or(0)
+                ),
+            ))
+            .await;
+        return;
+    };
+    // The target and database for the log, once the client named them.
+    let mut who = (target.clone(), None);
+    let result = session(&mut client, &admitted, &target, &shared, &mut who).await;
+    let outcome = match result {
+        Ok(bytes) => Ok(bytes),
+        Err((
+            Failure {
+                code,
+                state,
+                message,
+            },
+            seq,
+        )) => {
+            let _ = client
+                .write_all(&err_packet(seq, code, state, &message))
+                .await;
+            Err(message)
+        }
+    };
+    admitted.closed(&shared, &who.0, who.1.as_deref().unwrap_or(""), outcome);
+}
+
+type Outcome = Result<(u64, u64), (Failure, u8)>;
+
+async fn session<S>(
+    client: &mut S,
+    admitted: &Client,
+    target: &Arc<Target>,
+    shared: &Arc<Shared>,
+    who: &mut (Arc<Target>, Option<String>),
+) -> Outcome
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let spec = &target.spec;
+    let up_err = |e: upstream::UpstreamError| {
+        (
+            Failure {
+                code: 2003,
+                state: "HY000",
+                message: format!("rdsql proxy: {e} ({})", e.hints().join("; ")),
+            },
+            0,
+        )
+    };
+    let (mut tcp, _) = shared.dial.dial(spec, None).await.map_err(up_err)?;
+    let (_, greeting) = read_packet(&mut tcp)
+        .await
+        .map_err(|e| (io_failure("reading the server's greeting", e), 0))?;
+    if greeting.first() == Some(&0xff) {
+        let msg = String::from_utf8_lossy(greeting.get(3..).unwrap_or_default()).into_owned();
+        return Err((io_failure("the server refused the connection", msg), 0));
+    }
+    let g = parse_greeting(&greeting)
+        .ok_or_else(|| (io_failure("greeting", "not a MySQL server greeting"), 0))?;
+
+    // Our own greeting: the server's version and id, our own scramble.
+    let offered = g.caps & ALLOWED;
+    let mut scramble = [0u8; 20];
+    aws_lc_rs::rand::fill(&mut scramble).map_err(|_| (io_failure("random", "unavailable"), 0))?;
+    for b in scramble.iter_mut() {
+        // Scrambles avoid NUL and '$'-style specials in practice: keep them printable.
+        *b = b'!' + (*b % 90);
+    }
+    let mut hello = vec![10];
+    hello.extend_from_slice(&g.version);
+    hello.push(0);
+    hello.extend_from_slice(&g.connection_id.to_le_bytes());
+    hello.extend_from_slice(&scramble[..8]);
+    hello.push(0);
+    hello.extend_from_slice(&(offered as u16).to_le_bytes());
+    hello.push(g.charset);
+    hello.extend_from_slice(&g.status.to_le_bytes());
+    hello.extend_from_slice(&((offered >> 16) as u16).to_le_bytes());
+    hello.push(21);
+    hello.extend_from_slice(&[0; 10]);
+    hello.extend_from_slice(&scramble[8..]);
+    hello.push(0);
+    hello.extend_from_slice(b"mysql_native_password\0");
+    client
+        .write_all(&packet(0, &hello))
+        .await
+        .map_err(|e| (io_failure("client", e), 0))?;
+
+    let (seq, resp) = read_packet(client)
+        .await
+        .map_err(|e| (io_failure("reading the client's handshake", e), 0))?;
+    if resp.len() <= 32
+        && resp.len() >= 4
+        && u32::from_le_bytes(resp[0..4].try_into().unwrap_or_default()) & SSL != 0
+    {
+        return Err((
+            Failure {
+                code: 2026,
+                state: "HY000",
+                message: "rdsql proxy: clients connect without TLS on loopback (the proxy does TLS upstream); use --ssl-mode=DISABLED / --skip-ssl".into(),
+            },
+            seq.wrapping_add(1),
+        ));
+    }
+    let r = parse_response(&resp).ok_or_else(|| {
+        (
+            io_failure("client handshake", "malformed"),
+            seq.wrapping_add(1),
+        )
+    })?;
+    let reply_seq = seq.wrapping_add(1);
+    let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
+        (
+            Failure {
+                code: 1045,
+                state: "28000",
+                message: m,
+            },
+            reply_seq,
+        )
+    })?;
+    let spec = &target.spec;
+    let database = r.database.clone().or_else(|| spec.dbname.clone());
+    *who = (target.clone(), database.clone());
+    admitted.opened(
+        shared,
+        target,
+        Some(&r.user),
+        database.as_deref().unwrap_or(""),
+    );
+
+    // Upstream: TLS as the connection says, then our handshake response.
+    let tls = spec.sslmode != rdsql_db::SslMode::Disable && g.caps & SSL != 0;
+    if spec.sslmode != rdsql_db::SslMode::Disable
+        && spec.sslmode != rdsql_db::SslMode::Prefer
+        && g.caps & SSL == 0
+    {
+        return Err((
+            Failure {
+                code: 2026,
+                state: "HY000",
+                message: format!(
+                    "rdsql proxy: {} does not accept TLS, and the connection requires it",
+                    spec.host_port()
+                ),
+            },
+            reply_seq,
+        ));
+    }
+    let mut caps =
+        (r.caps & offered & !CONNECT_ATTRS) | PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH;
+    caps &= g.caps | PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH;
+    if database.is_some() {
+        caps |= CONNECT_WITH_DB;
+    } else {
+        caps &= !CONNECT_WITH_DB;
+    }
+    let mut up_seq = 1u8;
+    let mut up: Box<dyn Io> = if tls {
+        let mut ssl = Vec::new();
+        ssl.extend_from_slice(&(caps | SSL).to_le_bytes());
+        ssl.extend_from_slice(&r.max_packet.to_le_bytes());
+        ssl.push(r.charset);
+        ssl.extend_from_slice(&[0; 23]);
+        tcp.write_all(&packet(up_seq, &ssl))
+            .await
+            .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+        up_seq += 1;
+        caps |= SSL;
+        upstream::wrap(spec, tcp).await.map_err(|e| {
+            let (f, _) = up_err(e);
+            (f, reply_seq)
+        })?
+    } else {
+        tcp
+    };
+    let password = crate::fetch_secret(target, shared).await.map_err(|m| {
+        (
+            Failure {
+                code: 1045,
+                state: "28000",
+                message: m,
+            },
+            reply_seq,
+        )
+    })?;
+    let pw = password.expose().as_bytes();
+    let initial = match g.plugin.as_str() {
+        "caching_sha2_password" => caching_sha2(pw, &g.scramble),
+        "mysql_native_password" => native(pw, &g.scramble),
+        _ => vec![],
+    };
+    let plugin = match g.plugin.as_str() {
+        "caching_sha2_password" | "mysql_native_password" => g.plugin.clone(),
+        _ => "mysql_native_password".into(),
+    };
+    let mut hr = Vec::new();
+    hr.extend_from_slice(&caps.to_le_bytes());
+    hr.extend_from_slice(&r.max_packet.to_le_bytes());
+    hr.push(r.charset);
+    hr.extend_from_slice(&[0; 23]);
+    hr.extend_from_slice(spec.user.as_bytes());
+    hr.push(0);
+    hr.push(initial.len() as u8);
+    hr.extend_from_slice(&initial);
+    if let Some(db) = &database {
+        hr.extend_from_slice(db.as_bytes());
+        hr.push(0);
+    }
+    hr.extend_from_slice(plugin.as_bytes());
+    hr.push(0);
+    up.write_all(&packet(up_seq, &hr))
+        .await
+        .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+
+    // Authentication exchanges until OK or ERR.
+    let ok = loop {
+        let (s, p) = read_packet(&mut up)
+            .await
+            .map_err(|e| (io_failure("upstream closed during login", e), reply_seq))?;
+        let next = s.wrapping_add(1);
+        let reply = |data: &[u8]| packet(next, data);
+        match p.first() {
+            Some(0x00) => break p,
+            Some(0xff) => {
+                let code = u16::from_le_bytes(
+                    p.get(1..3)
+                        .unwrap_or(&[0, 0])
+                        .try_into()
+                        .unwrap_or_default(),
+                );
+                let msg = String::from_utf8_lossy(p.get(9..).unwrap_or_default()).into_owned();
+                let mut hints = vec![format!(
+                    "rdsql proxy sent the {}",
+                    target.provider.describe()
+                )];
+                if code == 1045 {
+                    if target.iam {
+                        target.provider.invalidate();
+                        hints.push(format!("the user {:?} must be IDENTIFIED WITH AWSAuthenticationPlugin (RDS) and allowed rds-db:connect", spec.user));
+                    } else {
+                        hints.push(
+                            "the password of the connection is wrong, or the user does not exist"
+                                .into(),
+                        );
+                    }
+                }
+                return Err((
+                    Failure {
+                        code,
+                        state: "28000",
+                        message: format!(
+                            "rdsql proxy: upstream {}: {msg} ({})",
+                            spec.host_port(),
+                            hints.join("; ")
+                        ),
+                    },
+                    reply_seq,
+                ));
+            }
+            Some(0xfe) => {
+                let mut at = 1;
+                let name =
+                    String::from_utf8_lossy(&cstr(&p, &mut at).unwrap_or_default()).into_owned();
+                let data = p.get(at..).unwrap_or_default();
+                let data = data.strip_suffix(&[0]).unwrap_or(data);
+                let answer = match name.as_str() {
+                    "mysql_native_password" => native(pw, data),
+                    "caching_sha2_password" => caching_sha2(pw, data),
+                    "mysql_clear_password" | "dialog" if tls => {
+                        let mut v = pw.to_vec();
+                        v.push(0);
+                        v
+                    }
+                    "mysql_clear_password" | "dialog" => {
+                        return Err((
+                            Failure {
+                                code: 2059,
+                                state: "HY000",
+                                message: format!(
+                                    "rdsql proxy: {} asks for the password in clear text over an unencrypted connection; refused (use TLS upstream)",
+                                    spec.host_port()
+                                ),
+                            },
+                            reply_seq,
+                        ));
+                    }
+                    other => {
+                        return Err((
+                            Failure {
+                                code: 2059,
+                                state: "HY000",
+                                message: format!(
+                                    "rdsql proxy: the server asks for an authentication plugin rdsql does not speak ({other})"
+                                ),
+                            },
+                            reply_seq,
+                        ));
+                    }
+                };
+                up.write_all(&reply(&answer))
+                    .await
+                    .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+            }
+            Some(0x01) => match p.get(1) {
+                // caching_sha2_password: 3 = fast path done, 4 = send it whole.
+                Some(3) => {}
+                Some(4) if tls => {
+                    let mut v = pw.to_vec();
+                    v.push(0);
+                    up.write_all(&reply(&v))
+                        .await
+                        .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+                }
+                _ => {
+                    return Err((
+                        io_failure(
+                            "login",
+                            "the server wants the full password without TLS; refused",
+                        ),
+                        reply_seq,
+                    ));
+                }
+            },
+            _ => return Err((io_failure("login", "an unexpected packet"), reply_seq)),
+        }
+    };
+    client
+        .write_all(&packet(reply_seq, &ok))
+        .await
+        .map_err(|e| (io_failure("client", e), reply_seq))?;
+    Ok(relay(client, up, Upward::MysqlPackets, shared).await)
+}
