@@ -5,7 +5,6 @@
 use crate::errors::error_chain;
 use crate::profiles::load_profiles;
 use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use rdsql_secret::Secret;
@@ -99,22 +98,6 @@ impl std::fmt::Debug for ResolvedCredentials {
     }
 }
 
-/// Where role chains call STS: the profile's region, else AWS_REGION,
-/// else us-east-1 (STS's global home); never IMDS, which would hang
-/// outside EC2.
-pub(crate) fn sts_region(profile_region: Option<String>) -> String {
-    profile_region
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "us-east-1".into())
-}
-
-pub(crate) fn provider_config(profile_region: Option<String>) -> ProviderConfig {
-    ProviderConfig::without_region()
-        .with_region(Some(aws_config::Region::new(sts_region(profile_region))))
-}
-
 fn config_paths() -> String {
     let cfg = std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".into());
     let cred = std::env::var("AWS_SHARED_CREDENTIALS_FILE")
@@ -188,7 +171,7 @@ impl ResolvedCredentials {
                     "profile"
                 };
                 let provider = ProfileFileCredentialsProvider::builder()
-                    .configure(&provider_config(region.clone()))
+                    .configure(&crate::region::provider_config(region.clone()))
                     .profile_name(name)
                     .build();
                 Ok((

@@ -183,7 +183,7 @@ impl MfaRole {
         match &self.source {
             Source::Profile(name) => SharedCredentialsProvider::new(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .configure(&crate::credentials::provider_config(self.region.clone()))
+                    .configure(&crate::region::provider_config(self.region.clone()))
                     .profile_name(name)
                     .build(),
             ),
@@ -202,7 +202,7 @@ impl MfaRole {
     /// STS `AssumeRole` with the MFA code; the result is written to the
     /// shared cache (atomically, 0600) and returned.
     pub async fn assume(&self, code: &Secret) -> Result<Credentials, String> {
-        let region = crate::credentials::sts_region(self.region.clone());
+        let region = crate::region::sts_region(self.region.clone());
         let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region))
             .credentials_provider(self.source_provider())

@@ -172,3 +172,35 @@ mod resolve_tests {
         assert!(resolve_region(None, "127.0.0.1", None, &|_| None).is_err());
     }
 }
+
+/// Where role chains call STS: the profile's region, else AWS_REGION,
+/// else us-east-1 (STS's global home); never IMDS, which would hang
+/// outside EC2.
+pub(crate) fn sts_region(profile_region: Option<String>) -> String {
+    profile_region
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "us-east-1".into())
+}
+
+pub(crate) fn provider_config(
+    profile_region: Option<String>,
+) -> aws_config::provider_config::ProviderConfig {
+    aws_config::provider_config::ProviderConfig::without_region()
+        .with_region(Some(aws_config::Region::new(sts_region(profile_region))))
+}
+
+/// The region to list databases in (no host to read one from): given,
+/// else the profile's, else `AWS_REGION` / `AWS_DEFAULT_REGION`.
+pub fn listing_region(
+    explicit: Option<String>,
+    profile_region: Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Option<String> {
+    explicit
+        .or(profile_region)
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.is_empty())
+}

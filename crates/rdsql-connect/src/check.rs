@@ -3,6 +3,7 @@
 //! when it fails (docs/aws.md). A check that cannot run (no permission to
 //! simulate, a database not found) is "skipped", never "passed".
 
+use crate::iam::IamTokenProvider;
 use crate::open::{Interaction, iam_provider};
 use crate::report::Failure;
 use rdsql_aws::discovery::{self, Database};
@@ -104,7 +105,8 @@ pub fn enable_command(db: &Database) -> String {
     }
 }
 
-/// Runs every check for `spec` (an IAM or SSO connection).
+/// Runs every check for `spec` (an IAM or SSO connection), one step after
+/// another; a step that cannot run says why (skipped is never passed).
 pub async fn run(
     spec: &ServerSpec,
     ui: &dyn Interaction,
@@ -121,8 +123,33 @@ pub async fn run(
     }
     let mut r = Report { checks: vec![] };
     let sign_host = spec.tls_server_name().to_string();
-
     // 1. Credentials, and the caller they belong to.
+    let provider = credentials(&mut r, spec, ui, env).await?;
+    let region = provider.as_ref().map(|p| p.request().region.clone());
+    let creds = provider.as_ref().map(|p| p.credentials());
+    let caller = caller_identity(&mut r, &creds, &region).await;
+    // 2. The database behind the endpoint, with IAM auth on.
+    let db = database(&mut r, &creds, &region, &caller, &sign_host).await;
+    // 3. The resource to allow, and whether IAM allows it.
+    let resource = connect_resource(&mut r, spec, &db, &caller);
+    simulation(&mut r, &creds, &region, &caller, &resource).await;
+    // 4. The network, TLS, and a real login.
+    let reached = network(&mut r, spec, &db).await;
+    tls(&mut r, spec, reached.as_ref(), &sign_host).await;
+    login(&mut r, spec, provider.as_ref(), reached.is_some()).await;
+    Ok(r)
+}
+
+type Creds = Option<std::sync::Arc<rdsql_aws::ResolvedCredentials>>;
+
+/// The AWS credentials (a sign-in the surface must run first is returned
+/// as the error: the UI runs its browser flow).
+async fn credentials(
+    r: &mut Report,
+    spec: &ServerSpec,
+    ui: &dyn Interaction,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Option<IamTokenProvider>, crate::Error> {
     let provider = match iam_provider(spec, ui, env).await {
         Ok(p) => Some(p),
         // A sign-in the surface must run first (the UI's browser flow).
@@ -133,7 +160,7 @@ pub async fn run(
             None
         }
     };
-    let provider = match provider {
+    Ok(match provider {
         Some(p) => match p.resolve_credentials().await {
             Ok(()) => {
                 r.add(
@@ -155,11 +182,12 @@ pub async fn run(
             }
         },
         None => None,
-    };
-    let region = provider.as_ref().map(|p| p.request().region.clone());
-    let creds = provider.as_ref().map(|p| p.credentials());
+    })
+}
 
-    let caller: Option<Caller> = match (&creds, &region) {
+/// Whose credentials they are (STS GetCallerIdentity).
+async fn caller_identity(r: &mut Report, creds: &Creds, region: &Option<String>) -> Option<Caller> {
+    match (&creds, &region) {
         (Some(c), Some(reg)) => match identity::caller(c, reg).await {
             Ok(who) => {
                 r.add(
@@ -184,12 +212,20 @@ pub async fn run(
             r.add("Caller identity", Status::Skipped, "no credentials", vec![]);
             None
         }
-    };
+    }
+}
 
-    // 2. The database behind the endpoint, with IAM auth on.
-    let db: Option<Database> = match (&creds, &region, &caller) {
+/// The instance, cluster or proxy with this endpoint, and IAM auth on it.
+async fn database(
+    r: &mut Report,
+    creds: &Creds,
+    region: &Option<String>,
+    caller: &Option<Caller>,
+    sign_host: &str,
+) -> Option<Database> {
+    match (&creds, &region, &caller) {
         (Some(c), Some(reg), Some(_)) => {
-            match discovery::find_by_endpoint(c, reg, &sign_host).await {
+            match discovery::find_by_endpoint(c, reg, sign_host).await {
                 Ok(Some(db)) if db.iam_auth => {
                     r.add(
                         "Database and IAM authentication",
@@ -255,10 +291,17 @@ pub async fn run(
             );
             None
         }
-    };
+    }
+}
 
-    // 3. The resource to allow, and whether IAM allows it.
-    let resource = match (&db, &caller) {
+/// The `rds-db:connect` resource ARN to allow.
+fn connect_resource(
+    r: &mut Report,
+    spec: &ServerSpec,
+    db: &Option<Database>,
+    caller: &Option<Caller>,
+) -> Option<String> {
+    let resource = match (db, caller) {
         (Some(db), Some(who)) => discovery::connect_arn(db, &who.account, &spec.user),
         _ => None,
     };
@@ -282,7 +325,18 @@ pub async fn run(
             )],
         ),
     }
-    match (&creds, &region, &caller, &resource) {
+    resource
+}
+
+/// Whether IAM allows the caller `rds-db:connect` on it (simulated).
+async fn simulation(
+    r: &mut Report,
+    creds: &Creds,
+    region: &Option<String>,
+    caller: &Option<Caller>,
+    resource: &Option<String>,
+) {
+    match (creds, region, caller, resource) {
         (Some(c), Some(reg), Some(who), Some(arn)) => {
             match identity::simulate_connect(c, reg, &who.arn, arn).await {
                 Simulation::Allowed { principal } => r.add(
@@ -317,8 +371,14 @@ pub async fn run(
             vec![],
         ),
     }
+}
 
-    // 4. The network, TLS, and a real login.
+/// The tunnel (when there is one) and a TCP connect; where it reached.
+async fn network(
+    r: &mut Report,
+    spec: &ServerSpec,
+    db: &Option<Database>,
+) -> Option<(String, u16)> {
     let started = Instant::now();
     let (dial_host, dial_port) = match spec.dial().await {
         Ok(d) => d,
@@ -360,12 +420,17 @@ pub async fn run(
                 false
             }
         };
-    if reachable {
+    reachable.then_some((dial_host, dial_port))
+}
+
+/// A TLS handshake, verified for the name tokens are signed for.
+async fn tls(r: &mut Report, spec: &ServerSpec, reached: Option<&(String, u16)>, sign_host: &str) {
+    if let Some((dial_host, dial_port)) = reached {
         match rdsql_db::probe::tls(
             spec.engine,
-            &dial_host,
-            dial_port,
-            &sign_host,
+            dial_host,
+            *dial_port,
+            sign_host,
             &spec.roots,
             PROBE_TIMEOUT,
         )
@@ -395,7 +460,16 @@ pub async fn run(
             vec![],
         );
     }
-    match (&provider, reachable) {
+}
+
+/// A real login with an IAM token.
+async fn login(
+    r: &mut Report,
+    spec: &ServerSpec,
+    provider: Option<&IamTokenProvider>,
+    reachable: bool,
+) {
+    match (provider, reachable) {
         (Some(p), true) => {
             let conn_spec = ConnectionSpec::Server(spec.clone());
             match Connection::connect(&conn_spec, p as &dyn PasswordProvider).await {
@@ -422,5 +496,4 @@ pub async fn run(
             vec![],
         ),
     }
-    Ok(r)
 }

@@ -99,22 +99,20 @@ async fn databases(args: AwsDatabasesArgs) -> Result<(), Failure> {
             .map(|r| r.to_string())
             .collect()
     } else {
-        let r = args
-            .aws_region
-            .clone()
-            .or(profile_region)
-            .or_else(|| connect::env("AWS_REGION"))
-            .or_else(|| connect::env("AWS_DEFAULT_REGION"))
-            .filter(|r| !r.is_empty())
-            .ok_or_else(|| {
-                Failure::local(
-                    "no AWS region to list",
-                    vec![
-                        "give --aws-region REGION, or --all-regions".into(),
-                        "or set region in the profile, or AWS_REGION".into(),
-                    ],
-                )
-            })?;
+        let r = rdsql_aws::region::listing_region(
+            args.aws_region.clone(),
+            profile_region,
+            &connect::env,
+        )
+        .ok_or_else(|| {
+            Failure::local(
+                "no AWS region to list",
+                vec![
+                    "give --aws-region REGION, or --all-regions".into(),
+                    "or set region in the profile, or AWS_REGION".into(),
+                ],
+            )
+        })?;
         vec![r]
     };
     // Regions in parallel: --all-regions is ~30 round trips.
