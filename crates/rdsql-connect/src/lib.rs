@@ -13,6 +13,7 @@
 // Errors are on the cold path and carry what the user needs.
 #![allow(clippy::result_large_err)]
 
+pub mod auth;
 pub mod browser;
 pub mod check;
 pub mod error;
