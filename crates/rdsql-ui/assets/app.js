@@ -27,15 +27,9 @@ function engine() { return $("engine").value; }
 
 function showFor() {
   const sqlite = engine() === "sqlite";
-  document.querySelectorAll(".server-only").forEach((e) => { e.hidden = sqlite; });
-  document.querySelectorAll(".sqlite-only").forEach((e) => { e.hidden = !sqlite; });
   const m = sqlite ? "" : method();
-  const show = (cls, on) => document.querySelectorAll(cls).forEach((e) => { e.hidden = !on; });
-  show(".method-password", m === "password");
-  show(".method-iam-keys", m === "iam-keys");
-  show(".method-iam-profile", m === "iam-profile");
-  show(".method-sso", m === "sso");
-  show(".method-aws", m === "iam-keys" || m === "iam-profile" || m === "sso");
+  // Which controls each engine and method shows comes with the definition.
+  window.Dialog.show(engine(), m);
   // Tokens never travel without TLS: disable and prefer are not offered.
   const token = m !== "password" && m !== "";
   for (const o of $("sslmode").options) {
@@ -84,32 +78,17 @@ function regionFromHost() {
   if (m && !$("aws_region").value && method() !== "password") $("aws_region").value = m[1].toLowerCase();
 }
 
-/// The form as the server reads it: the chosen method's fields only.
+/// The form as the server reads it: the visible controls only (the
+/// chosen engine's and method's).
 function formData() {
-  const v = (id) => $(id).value.trim();
-  const f = { engine: engine() };
+  const f = Object.assign({ engine: engine() }, window.Dialog.values());
   if (state.savedName) f.saved = state.savedName;
-  if (engine() === "sqlite") {
-    f.dbname = v("sqlite_path");
-    return f;
+  // SSO: a chosen profile names the start URL and region itself.
+  if (f.auth === "sso" && ssoProfileChoice()) {
+    f.aws_profile = ssoProfileChoice();
+    delete f.sso_start_url;
+    delete f.sso_region;
   }
-  const m = method();
-  Object.assign(f, { auth: m, host: v("host"), port: v("port"), user: v("user"), dbname: v("dbname"),
-    sslmode: v("sslmode"), sslrootcert: v("sslrootcert"), connect_timeout: v("connect_timeout"),
-    iam_host: v("iam_host"), iam_port: v("iam_port"), ssh: v("ssh"), ssh_key: v("ssh_key") });
-  if ($("ssh_accept_new").checked) f.ssh_accept_new = "true";
-  if (m === "password") f.password = $("password").value;
-  if (m === "iam-keys") Object.assign(f, { aws_access_key_id: v("aws_access_key_id"),
-    aws_secret_access_key: $("aws_secret_access_key").value, aws_session_token: $("aws_session_token").value, aws_region: v("aws_region") });
-  if (m === "iam-profile") Object.assign(f, { aws_profile: v("aws_profile"), aws_region: v("aws_region") });
-  if (m === "iam-profile" && !$("mfa-field").hidden) f.mfa_code = v("mfa_code");
-  if (m === "sso") {
-    if (ssoProfileChoice()) f.aws_profile = ssoProfileChoice();
-    else Object.assign(f, { sso_start_url: v("sso_start_url"), sso_region: v("sso_region") });
-    Object.assign(f, { sso_account_id: v("sso_account_id"), sso_role_name: v("sso_role_name"),
-      aws_region: v("aws_region"), sso_use_device_code: $("sso_use_device_code").checked });
-  }
-  for (const k of Object.keys(f)) if (f[k] === "") delete f[k];
   return f;
 }
 
@@ -423,15 +402,9 @@ function loadIntoDialog(c, duplicate) {
   const f = c.fields;
   $("engine").value = f.engine || "postgres";
   $("auth").value = f.auth || "password";
-  for (const k of ["host", "port", "user", "dbname", "aws_access_key_id", "aws_region", "sso_start_url", "sso_region",
-    "sso_account_id", "sso_role_name", "sslmode", "sslrootcert", "connect_timeout", "iam_host", "iam_port",
-    "ssh", "ssh_key"]) {
-    if (f[k] !== undefined) $(k).value = f[k];
-  }
-  $("ssh_accept_new").checked = f.ssh_accept_new === "true";
+  window.Dialog.fill(f);
   if (f.ssh) document.querySelector("details.advanced").open = true;
-  if (f.engine === "sqlite") $("sqlite_path").value = f.dbname || "";
-  if (f.aws_profile) { $("aws_profile").value = f.aws_profile; $("sso_profile").value = f.aws_profile; }
+  if (f.aws_profile) $("sso_profile").value = f.aws_profile;
   state.portEdited = f.port !== undefined;
   if (duplicate) {
     $("name").value = `${c.name}-copy`;
@@ -451,7 +424,8 @@ function enterConnected(data) {
 
 // ---- wiring ------------------------------------------------------------
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
+  await window.Dialog.render();
   $("engine").addEventListener("change", showFor);
   $("auth").addEventListener("change", () => { showFor(); regionFromHost(); });
   $("port").addEventListener("input", () => { state.portEdited = true; });

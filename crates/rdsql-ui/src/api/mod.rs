@@ -49,7 +49,7 @@ pub fn router(state: State) -> axum::Router {
         )
         .route(
             "/api/fields",
-            get(|| async { Json(rdsql_connect::form::fields_json()) }),
+            get(|| async { Json(rdsql_connect::form::dialog_json()) }),
         )
         .route("/api/profiles", get(profiles))
         .route("/api/connections", get(connections))

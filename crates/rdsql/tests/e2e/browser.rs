@@ -442,3 +442,4 @@ fn every_method_in_a_real_browser() {
         c.close().await.unwrap();
     });
 }
+

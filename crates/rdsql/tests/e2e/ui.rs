@@ -339,7 +339,11 @@ fn security_rules_of_the_local_server() {
     assert_eq!(r.status, 401);
     let page = ui.get("/");
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Authentication Method"));
+    assert!(page.body.contains("Connect to a database"));
+    // The dialog's controls come from the one field definition.
+    let fields = ui.get("/api/fields");
+    assert_eq!(fields.status, 200);
+    assert!(fields.body.contains("Authentication Method"), "{}", fields.body);
     // Every response: a strict CSP, not framed, no CORS.
     for r in [
         &page,
