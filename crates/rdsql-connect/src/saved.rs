@@ -130,6 +130,41 @@ pub fn load(name: &str) -> Result<ConnectOptions, Error> {
 mod tests {
     use super::*;
 
+    /// Adding under a name that exists fails before any secret is
+    /// written: the existing connection's secret is untouched.
+    #[test]
+    fn adding_an_existing_name_keeps_its_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SecretStore::File(dir.path().join("secrets.toml"));
+        let opts = |pw: &str| {
+            let mut o = rdsql_db::url::parse_url("postgres://app@db.example.test/shop").unwrap();
+            o.password = Some(rdsql_db::Secret::new(pw.to_string()));
+            o
+        };
+        let put = save(
+            dir.path(),
+            "a",
+            &opts("one"),
+            SaveMode::Add,
+            Some(file.clone()),
+        )
+        .unwrap();
+        assert!(matches!(put, SecretSaved::File(_)), "{put:?}");
+        let e = save(dir.path(), "a", &opts("two"), SaveMode::Add, None).unwrap_err();
+        assert!(e.to_string().contains('a'), "{e}");
+        let kept = file.get("a", SecretKind::Password).unwrap().unwrap();
+        assert_eq!(kept.expose(), "one");
+        // Replace without a new secret keeps the old one where it is.
+        let mut no_pw = opts("x");
+        no_pw.password = None;
+        assert_eq!(
+            save(dir.path(), "a", &no_pw, SaveMode::Replace, None).unwrap(),
+            SecretSaved::None
+        );
+        let f = load_file(dir.path()).unwrap();
+        assert_eq!(f.get("a").unwrap().secret.as_deref(), Some("file"));
+    }
+
     #[test]
     fn unknown_and_bad_fields_are_named() {
         let mut s = SavedConnection::default();
@@ -160,23 +195,39 @@ pub fn secret_kind(auth: Option<rdsql_db::AuthMethod>) -> Option<SecretKind> {
 /// What [`save`] did with the secret, for the caller to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSaved {
-    /// No secret given or kept.
+    /// No secret given; a kept one stays where it was.
     None,
     /// In the OS keyring.
     Keyring,
-    /// In the 0600 file at this path (no keyring was reachable).
+    /// In the 0600 file at this path.
     File(PathBuf),
+    /// None kept: asked for at each use.
+    Prompt,
 }
 
-/// Saves (or, with `replace`, overwrites) connection `name` from `opts`:
-/// the fields to `connections.toml`, the password or secret access key to
-/// the secret store. Checked as a connection would be first; the session
-/// token is never saved.
+/// Whether [`save`] may overwrite a connection of that name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    /// A new connection: an existing one of that name is an error (and its
+    /// secret is left alone).
+    Add,
+    /// Overwrite (the UI's Save of an open connection, `rdsql conn edit`
+    /// with the fields already merged): a kept secret stays unless a new
+    /// one is given.
+    Replace,
+}
+
+/// Saves connection `name` from `opts` — the one way every surface saves
+/// (`rdsql conn add|edit`, the UI's Save): checked as a connection would
+/// be, the fields to `connections.toml`, the password or secret access key
+/// to `store` (None: where the connection kept it, else the OS keyring,
+/// else the 0600 file). The session token is never saved.
 pub fn save(
     dir: &Path,
     name: &str,
     opts: &ConnectOptions,
-    replace: bool,
+    mode: SaveMode,
+    store: Option<SecretStore>,
 ) -> Result<SecretSaved, Error> {
     rdsql_config::store::check_name(name).map_err(config_error)?;
     if opts.engine.is_none() {
@@ -186,29 +237,41 @@ pub fn save(
         ));
     }
     crate::resolve::check(opts)?;
+    let existing = load_file(dir)?;
+    let old = existing.connections.get(name);
+    if mode == SaveMode::Add && old.is_some() {
+        // Before any secret is written: the existing one stays intact.
+        return Err(config_error(ConfigError::Exists(name.to_string())));
+    }
     let kind = secret_kind(opts.auth);
     let secret = match kind {
         Some(SecretKind::Password) => opts.password.clone(),
         Some(SecretKind::AwsSecretAccessKey) => opts.aws_secret_access_key.clone(),
         None => None,
     };
+    let chosen = store.or_else(|| old.and_then(|o| store_of(o, dir)));
+    let prompt = matches!(chosen, Some(SecretStore::Prompt));
     let mut saved = SavedConnection {
         fields: from_options(opts),
         ..Default::default()
     };
     let mut result = SecretSaved::None;
-    if let (Some(kind), Some(secret)) = (kind, &secret) {
-        let store = SecretStore::default_for(dir);
+    if let (Some(kind), Some(secret), false) = (kind, &secret, prompt) {
+        // The keyring is probed only when there is a secret to keep.
+        let store = chosen.unwrap_or_else(|| SecretStore::default_for(dir));
         store.put(dir, name, kind, secret).map_err(config_error)?;
         saved.secret = Some(store.name().to_string());
         result = match store {
             SecretStore::File(p) => SecretSaved::File(p),
             _ => SecretSaved::Keyring,
         };
+    } else if prompt {
+        saved.secret = Some("prompt".into());
+        result = SecretSaved::Prompt;
     }
     let name = name.to_string();
     update_file(dir, move |f| {
-        if !replace && f.connections.contains_key(&name) {
+        if mode == SaveMode::Add && f.connections.contains_key(&name) {
             return Err(ConfigError::Exists(name.clone()));
         }
         // A kept secret stays where it is when none was given anew.

@@ -87,7 +87,8 @@ pub async fn session_for(
     }
 }
 
-/// Starts signing in to `session` on a thread; the job reports progress.
+/// Starts signing in to `session` in the background; the job reports
+/// progress.
 pub fn start(session: SsoSession, device_code: bool, open_browser: bool) -> std::sync::Arc<Job> {
     let job = std::sync::Arc::new(Job {
         status: Mutex::new(Status {
@@ -98,46 +99,32 @@ pub fn start(session: SsoSession, device_code: bool, open_browser: bool) -> std:
         open_browser,
     });
     let j = job.clone();
-    std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(e) => {
-                j.set(|s| {
-                    s.state = "failed".into();
-                    s.error = Some(Failure::local(format!("cannot start: {e}"), vec![]));
-                });
-                return;
+    // A task on the server's runtime: the sign-in is async throughout.
+    tokio::spawn(async move {
+        let opts = LoginOptions {
+            use_device_code: device_code,
+            ..Default::default()
+        };
+        let cancelled = async {
+            while !j.cancel.load(Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         };
-        rt.block_on(async {
-            let opts = LoginOptions {
-                use_device_code: device_code,
-                ..Default::default()
-            };
-            let cancelled = async {
-                while !j.cancel.load(Ordering::SeqCst) {
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                }
-            };
-            tokio::select! {
-                r = sso::login::login(&session, &opts, j.as_ref()) => match r {
-                    Ok(_) => j.set(|s| s.state = "done".into()),
-                    Err(e) => j.set(|s| {
-                        s.state = "failed".into();
-                        s.error = Some(Failure {
-                            headline: e.message,
-                            causes: e.hints,
-                            details: vec![],
-                            exit_code: rdsql_connect::report::EXIT_CONNECT,
-                        });
-                    }),
-                },
-                _ = cancelled => j.set(|s| s.state = "cancelled".into()),
-            }
-        });
+        tokio::select! {
+            r = sso::login::login(&session, &opts, j.as_ref()) => match r {
+                Ok(_) => j.set(|s| s.state = "done".into()),
+                Err(e) => j.set(|s| {
+                    s.state = "failed".into();
+                    s.error = Some(Failure {
+                        headline: e.message,
+                        causes: e.hints,
+                        details: vec![],
+                        exit_code: rdsql_connect::report::EXIT_CONNECT,
+                    });
+                }),
+            },
+            _ = cancelled => j.set(|s| s.state = "cancelled".into()),
+        }
     });
     job
 }

@@ -71,7 +71,12 @@ pub(super) async fn save(Json(b): Json<SaveBody>) -> Response {
         Ok(o) => o,
         Err(e) => return failure(Failure::from(e), None),
     };
-    let result = saved::dir().and_then(|d| saved::save(&d, &b.name, &opts, b.replace));
+    let mode = if b.replace {
+        saved::SaveMode::Replace
+    } else {
+        saved::SaveMode::Add
+    };
+    let result = saved::dir().and_then(|d| saved::save(&d, &b.name, &opts, mode, None));
     match result {
         Ok(where_) => Json(json!({
             "saved": b.name,
@@ -79,6 +84,7 @@ pub(super) async fn save(Json(b): Json<SaveBody>) -> Response {
                 saved::SecretSaved::None => String::new(),
                 saved::SecretSaved::Keyring => "saved in keyring".into(),
                 saved::SecretSaved::File(p) => format!("saved in {} (0600)", p.display()),
+                saved::SecretSaved::Prompt => "asked each time".into(),
             }
         }))
         .into_response(),

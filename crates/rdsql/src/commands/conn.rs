@@ -6,7 +6,7 @@ use crate::report::Failure;
 use rdsql_config::store::check_name;
 use rdsql_config::{ConfigError, ConnectionsFile, SavedConnection, SecretKind, SecretStore};
 use rdsql_connect::saved;
-use rdsql_db::{AuthMethod, ConnectionSpec, Secret};
+use rdsql_db::{ConnectOptions, ConnectionSpec, Secret};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -20,13 +20,13 @@ fn dir() -> Result<PathBuf, Failure> {
     Ok(saved::dir()?)
 }
 
-/// The saved fields for `args` over `base` (editing), and a password the
-/// URL carried. Checked now, as a connection would be, not at first use.
-fn fields_from(
+/// The options for `args` over `base` (editing), and a password the URL
+/// carried.
+fn options_from(
     name: &str,
     args: &ConnArgs,
-    base: SavedConnection,
-) -> Result<(SavedConnection, Option<Secret>), Failure> {
+    base: &SavedConnection,
+) -> Result<(ConnectOptions, Option<Secret>), Failure> {
     if let Some(c) = &args.conn
         && !c.contains(':')
     {
@@ -35,7 +35,7 @@ fn fields_from(
             vec!["give a URL such as postgres://user@host:5432/db, mysql://user@host/db or sqlite:file.db, and/or connection flags".into()],
         ));
     }
-    let base_opts = saved::to_options(name, &base)?;
+    let base_opts = saved::to_options(name, base)?;
     let mut o = connect::request(args).options()?;
     let url_secret = o.password.take();
     let merged = o.or(base_opts);
@@ -45,19 +45,7 @@ fn fields_from(
             vec![],
         ));
     }
-    rdsql_connect::resolve::check(&merged)?;
-    let mut out = base;
-    out.fields = saved::from_options(&merged);
-    Ok((out, url_secret))
-}
-
-fn secret_kind(s: &SavedConnection) -> Option<SecretKind> {
-    match s.get("auth").map(|a| a.parse::<AuthMethod>()) {
-        None => saved::secret_kind(None),
-        Some(Ok(m)) => saved::secret_kind(Some(m)),
-        // An unknown method keeps no secret (loading it says what is wrong).
-        Some(Err(_)) => None,
-    }
+    Ok((merged, url_secret))
 }
 
 fn read_secret(
@@ -101,12 +89,14 @@ fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
     } else {
         existing.get(&args.name).map_err(config_failure)?.clone()
     };
-    let (mut saved, url_secret) = fields_from(&args.name, &args.conn, base)?;
-    let kind = secret_kind(&saved);
-    let secret = match kind {
-        Some(k) => read_secret(&args, url_secret, k)?,
-        None => None,
-    };
+    let (mut opts, url_secret) = options_from(&args.name, &args.conn, &base)?;
+    if let Some(kind) = saved::secret_kind(opts.auth) {
+        let secret = read_secret(&args, url_secret, kind)?;
+        match kind {
+            SecretKind::Password => opts.password = secret,
+            SecretKind::AwsSecretAccessKey => opts.aws_secret_access_key = secret,
+        }
+    }
     let store = match &args.secret_store {
         Some(n) => Some(SecretStore::from_name(n, &dir).ok_or_else(|| {
             Failure::local(
@@ -114,35 +104,22 @@ fn save(args: ConnSaveArgs, adding: bool) -> Result<(), Failure> {
                 vec!["use keyring, file or prompt".into()],
             )
         })?),
-        None => saved::store_of(&saved, &dir),
+        None => None,
     };
-    if let (Some(kind), Some(secret)) = (kind, &secret) {
-        let store = store.unwrap_or_else(|| {
-            let s = SecretStore::default_for(&dir);
-            if let SecretStore::File(p) = &s {
-                eprintln!(
-                    "warning: no OS keyring reachable; the secret is stored in {} (mode 0600)",
-                    p.display()
-                );
-            }
-            s
-        });
-        store
-            .put(&dir, &args.name, kind, secret)
-            .map_err(config_failure)?;
-        saved.secret = Some(store.name().to_string());
-    } else if let Some(SecretStore::Prompt) = store {
-        saved.secret = Some("prompt".into());
+    let chose = store.is_some() || base.secret.is_some();
+    let mode = if adding {
+        saved::SaveMode::Add
+    } else {
+        saved::SaveMode::Replace
+    };
+    // The one way every surface saves (the UI's Save too).
+    let put = saved::save(&dir, &args.name, &opts, mode, store)?;
+    if let (saved::SecretSaved::File(p), false) = (&put, chose) {
+        eprintln!(
+            "warning: no OS keyring reachable; the secret is stored in {} (mode 0600)",
+            p.display()
+        );
     }
-    let name = args.name.clone();
-    saved::update_file(&dir, move |f| {
-        if adding && f.connections.contains_key(&name) {
-            return Err(ConfigError::Exists(name.clone()));
-        }
-        f.connections.insert(name, saved);
-        Ok(())
-    })
-    .map_err(Failure::from)?;
     eprintln!(
         "{} {:?} in {}",
         if adding { "Saved" } else { "Updated" },

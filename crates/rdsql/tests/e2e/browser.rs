@@ -442,4 +442,3 @@ fn every_method_in_a_real_browser() {
         c.close().await.unwrap();
     });
 }
-

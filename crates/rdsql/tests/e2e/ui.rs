@@ -343,7 +343,11 @@ fn security_rules_of_the_local_server() {
     // The dialog's controls come from the one field definition.
     let fields = ui.get("/api/fields");
     assert_eq!(fields.status, 200);
-    assert!(fields.body.contains("Authentication Method"), "{}", fields.body);
+    assert!(
+        fields.body.contains("Authentication Method"),
+        "{}",
+        fields.body
+    );
     // Every response: a strict CSP, not framed, no CORS.
     for r in [
         &page,
