@@ -128,8 +128,9 @@ pub(crate) fn parse_response(p: &[u8]) -> Option<Response> {
     let user = String::from_utf8_lossy(&cstr(p, &mut at)?).into_owned();
     // The client's answer to our scramble: read past, never checked.
     if caps & PLUGIN_AUTH_LENENC != 0 {
-        let n = lenenc(p, &mut at)? as usize;
-        at += n;
+        // A client's length: checked, never trusted to fit.
+        let n = usize::try_from(lenenc(p, &mut at)?).ok()?;
+        at = at.checked_add(n)?;
     } else if caps & SECURE_CONNECTION != 0 {
         let n = *p.get(at)? as usize;
         at += 1 + n;
@@ -191,5 +192,20 @@ mod tests {
         let p = parse_response(&r).unwrap();
         assert_eq!(p.user, "app");
         assert_eq!(p.database.as_deref(), Some("shop"));
+    }
+
+    /// A client's length-encoded auth data of 2^64-1 bytes is refused,
+    /// not added up (it overflowed in debug builds).
+    #[test]
+    fn a_huge_auth_length_is_refused_without_overflow() {
+        let mut r = Vec::new();
+        r.extend_from_slice(&(PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH_LENENC).to_le_bytes());
+        r.extend_from_slice(&(1u32 << 24).to_le_bytes());
+        r.push(45);
+        r.extend_from_slice(&[0; 23]);
+        r.extend_from_slice(b"app\0");
+        r.push(0xfe);
+        r.extend_from_slice(&[0xff; 8]);
+        assert!(parse_response(&r).is_none());
     }
 }

@@ -93,32 +93,84 @@ async fn session<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let spec = &target.spec;
-    let up_err = |e: upstream::UpstreamError| {
+    let (tcp, g) = server_greeting(shared, &target.spec)
+        .await
+        .map_err(|f| (f, 0))?;
+    let offered = greet_client(client, &g).await.map_err(|f| (f, 0))?;
+    let (seq, r) = client_response(client).await?;
+    let reply_seq = seq.wrapping_add(1);
+    let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
         (
             Failure {
-                code: 2003,
-                state: "HY000",
-                message: format!("rdsql proxy: {e} ({})", e.hints().join("; ")),
+                code: 1045,
+                state: "28000",
+                message: m,
             },
-            0,
+            reply_seq,
         )
-    };
-    let (mut tcp, _) = shared.dial.dial(spec, None).await.map_err(up_err)?;
+    })?;
+    let database = r.database.clone().or_else(|| target.spec.dbname.clone());
+    *who = (target.clone(), database.clone());
+    admitted.opened(
+        shared,
+        target,
+        Some(&r.user),
+        database.as_deref().unwrap_or(""),
+    );
+    let up = upstream_tls(tcp, &target.spec, &g, &r, offered, &database)
+        .await
+        .map_err(|f| (f, reply_seq))?;
+    let (up, ok) = login(up, target, shared, &g, &r, &database)
+        .await
+        .map_err(|f| (f, reply_seq))?;
+    client
+        .write_all(&packet(reply_seq, &ok))
+        .await
+        .map_err(|e| (io_failure("client", e), reply_seq))?;
+    Ok(relay(client, up, Upward::MysqlPackets, shared).await)
+}
+
+fn upstream_failure(e: upstream::UpstreamError) -> Failure {
+    Failure {
+        code: 2003,
+        state: "HY000",
+        message: format!("rdsql proxy: {e} ({})", e.hints().join("; ")),
+    }
+}
+
+/// Dials the server and reads its greeting (it speaks first).
+async fn server_greeting(
+    shared: &Shared,
+    spec: &rdsql_db::ServerSpec,
+) -> Result<(Box<dyn Io>, Greeting), Failure> {
+    let (mut tcp, _) = shared
+        .dial
+        .dial(spec, None)
+        .await
+        .map_err(upstream_failure)?;
     let (_, greeting) = read_packet(&mut tcp)
         .await
-        .map_err(|e| (io_failure("reading the server's greeting", e), 0))?;
+        .map_err(|e| io_failure("reading the server's greeting", e))?;
     if greeting.first() == Some(&0xff) {
         let msg = String::from_utf8_lossy(greeting.get(3..).unwrap_or_default()).into_owned();
-        return Err((io_failure("the server refused the connection", msg), 0));
+        return Err(io_failure("the server refused the connection", msg));
     }
     let g = parse_greeting(&greeting)
-        .ok_or_else(|| (io_failure("greeting", "not a MySQL server greeting"), 0))?;
+        .ok_or_else(|| io_failure("greeting", "not a MySQL server greeting"))?;
+    Ok((tcp, g))
+}
 
+/// Greets the client as the server would: the server's version and
+/// connection id, the capabilities both legs can agree on, a scramble of
+/// our own. Returns the capabilities offered.
+async fn greet_client<S>(client: &mut S, g: &Greeting) -> Result<u32, Failure>
+where
+    S: AsyncWrite + Unpin,
+{
     // Our own greeting: the server's version and id, our own scramble.
     let offered = g.caps & ALLOWED;
     let mut scramble = [0u8; 20];
-    aws_lc_rs::rand::fill(&mut scramble).map_err(|_| (io_failure("random", "unavailable"), 0))?;
+    aws_lc_rs::rand::fill(&mut scramble).map_err(|_| io_failure("random", "unavailable"))?;
     for b in scramble.iter_mut() {
         // Scrambles avoid NUL and '$'-style specials in practice: keep them printable.
         *b = b'!' + (*b % 90);
@@ -141,8 +193,16 @@ where
     client
         .write_all(&packet(0, &hello))
         .await
-        .map_err(|e| (io_failure("client", e), 0))?;
+        .map_err(|e| io_failure("client", e))?;
+    Ok(offered)
+}
 
+/// The client's HandshakeResponse41 (refused when it asks for TLS: the
+/// client leg is plaintext on loopback).
+async fn client_response<S>(client: &mut S) -> Result<(u8, Response), (Failure, u8)>
+where
+    S: AsyncRead + Unpin,
+{
     let (seq, resp) = read_packet(client)
         .await
         .map_err(|e| (io_failure("reading the client's handshake", e), 0))?;
@@ -165,44 +225,43 @@ where
             seq.wrapping_add(1),
         )
     })?;
-    let reply_seq = seq.wrapping_add(1);
-    let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
-        (
-            Failure {
-                code: 1045,
-                state: "28000",
-                message: m,
-            },
-            reply_seq,
-        )
-    })?;
-    let spec = &target.spec;
-    let database = r.database.clone().or_else(|| spec.dbname.clone());
-    *who = (target.clone(), database.clone());
-    admitted.opened(
-        shared,
-        target,
-        Some(&r.user),
-        database.as_deref().unwrap_or(""),
-    );
+    Ok((seq, r))
+}
 
+/// The upstream leg after the greeting: TLS as the connection says.
+struct Upstream {
+    io: Box<dyn Io>,
+    /// The next sequence id on it.
+    seq: u8,
+    /// The capabilities the proxy logs in with.
+    caps: u32,
+    tls: bool,
+}
+
+/// Starts TLS upstream when the connection's sslmode (and the server)
+/// call for it, with the capabilities the client and server share.
+async fn upstream_tls(
+    mut tcp: Box<dyn Io>,
+    spec: &rdsql_db::ServerSpec,
+    g: &Greeting,
+    r: &Response,
+    offered: u32,
+    database: &Option<String>,
+) -> Result<Upstream, Failure> {
     // Upstream: TLS as the connection says, then our handshake response.
     let tls = spec.sslmode != rdsql_db::SslMode::Disable && g.caps & SSL != 0;
     if spec.sslmode != rdsql_db::SslMode::Disable
         && spec.sslmode != rdsql_db::SslMode::Prefer
         && g.caps & SSL == 0
     {
-        return Err((
-            Failure {
-                code: 2026,
-                state: "HY000",
-                message: format!(
-                    "rdsql proxy: {} does not accept TLS, and the connection requires it",
-                    spec.host_port()
-                ),
-            },
-            reply_seq,
-        ));
+        return Err(Failure {
+            code: 2026,
+            state: "HY000",
+            message: format!(
+                "rdsql proxy: {} does not accept TLS, and the connection requires it",
+                spec.host_port()
+            ),
+        });
     }
     let mut caps =
         (r.caps & offered & !CONNECT_ATTRS) | PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH;
@@ -213,7 +272,7 @@ where
         caps &= !CONNECT_WITH_DB;
     }
     let mut up_seq = 1u8;
-    let mut up: Box<dyn Io> = if tls {
+    let up: Box<dyn Io> = if tls {
         let mut ssl = Vec::new();
         ssl.extend_from_slice(&(caps | SSL).to_le_bytes());
         ssl.extend_from_slice(&r.max_packet.to_le_bytes());
@@ -221,26 +280,41 @@ where
         ssl.extend_from_slice(&[0; 23]);
         tcp.write_all(&packet(up_seq, &ssl))
             .await
-            .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+            .map_err(|e| io_failure("upstream", e))?;
         up_seq += 1;
         caps |= SSL;
-        upstream::wrap(spec, tcp).await.map_err(|e| {
-            let (f, _) = up_err(e);
-            (f, reply_seq)
-        })?
+        upstream::wrap(spec, tcp).await.map_err(upstream_failure)?
     } else {
         tcp
     };
-    let password = crate::fetch_secret(target, shared).await.map_err(|m| {
-        (
-            Failure {
-                code: 1045,
-                state: "28000",
-                message: m,
-            },
-            reply_seq,
-        )
-    })?;
+    Ok(Upstream {
+        io: up,
+        seq: up_seq,
+        caps,
+        tls,
+    })
+}
+
+/// Logs in upstream with the connection's method: the handshake response,
+/// then the authentication exchanges until OK (returned) or ERR.
+async fn login(
+    mut up: Upstream,
+    target: &Target,
+    shared: &Shared,
+    g: &Greeting,
+    r: &Response,
+    database: &Option<String>,
+) -> Result<(Box<dyn Io>, Vec<u8>), Failure> {
+    let spec = &target.spec;
+    let tls = up.tls;
+    let caps = up.caps;
+    let password = crate::fetch_secret(target, shared)
+        .await
+        .map_err(|m| Failure {
+            code: 1045,
+            state: "28000",
+            message: m,
+        })?;
     let pw = password.expose().as_bytes();
     let initial = match g.plugin.as_str() {
         "caching_sha2_password" => caching_sha2(pw, &g.scramble),
@@ -266,15 +340,16 @@ where
     }
     hr.extend_from_slice(plugin.as_bytes());
     hr.push(0);
-    up.write_all(&packet(up_seq, &hr))
+    up.io
+        .write_all(&packet(up.seq, &hr))
         .await
-        .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+        .map_err(|e| io_failure("upstream", e))?;
 
     // Authentication exchanges until OK or ERR.
     let ok = loop {
-        let (s, p) = read_packet(&mut up)
+        let (s, p) = read_packet(&mut up.io)
             .await
-            .map_err(|e| (io_failure("upstream closed during login", e), reply_seq))?;
+            .map_err(|e| io_failure("upstream closed during login", e))?;
         let next = s.wrapping_add(1);
         let reply = |data: &[u8]| packet(next, data);
         match p.first() {
@@ -302,18 +377,15 @@ where
                         );
                     }
                 }
-                return Err((
-                    Failure {
-                        code,
-                        state: "28000",
-                        message: format!(
-                            "rdsql proxy: upstream {}: {msg} ({})",
-                            spec.host_port(),
-                            hints.join("; ")
-                        ),
-                    },
-                    reply_seq,
-                ));
+                return Err(Failure {
+                    code,
+                    state: "28000",
+                    message: format!(
+                        "rdsql proxy: upstream {}: {msg} ({})",
+                        spec.host_port(),
+                        hints.join("; ")
+                    ),
+                });
             }
             Some(0xfe) => {
                 let mut at = 1;
@@ -330,34 +402,29 @@ where
                         v
                     }
                     "mysql_clear_password" | "dialog" => {
-                        return Err((
-                            Failure {
-                                code: 2059,
-                                state: "HY000",
-                                message: format!(
-                                    "rdsql proxy: {} asks for the password in clear text over an unencrypted connection; refused (use TLS upstream)",
-                                    spec.host_port()
-                                ),
-                            },
-                            reply_seq,
-                        ));
+                        return Err(Failure {
+                            code: 2059,
+                            state: "HY000",
+                            message: format!(
+                                "rdsql proxy: {} asks for the password in clear text over an unencrypted connection; refused (use TLS upstream)",
+                                spec.host_port()
+                            ),
+                        });
                     }
                     other => {
-                        return Err((
-                            Failure {
-                                code: 2059,
-                                state: "HY000",
-                                message: format!(
-                                    "rdsql proxy: the server asks for an authentication plugin rdsql does not speak ({other})"
-                                ),
-                            },
-                            reply_seq,
-                        ));
+                        return Err(Failure {
+                            code: 2059,
+                            state: "HY000",
+                            message: format!(
+                                "rdsql proxy: the server asks for an authentication plugin rdsql does not speak ({other})"
+                            ),
+                        });
                     }
                 };
-                up.write_all(&reply(&answer))
+                up.io
+                    .write_all(&reply(&answer))
                     .await
-                    .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+                    .map_err(|e| io_failure("upstream", e))?;
             }
             Some(0x01) => match p.get(1) {
                 // caching_sha2_password: 3 = fast path done, 4 = send it whole.
@@ -365,26 +432,20 @@ where
                 Some(4) if tls => {
                     let mut v = pw.to_vec();
                     v.push(0);
-                    up.write_all(&reply(&v))
+                    up.io
+                        .write_all(&reply(&v))
                         .await
-                        .map_err(|e| (io_failure("upstream", e), reply_seq))?;
+                        .map_err(|e| io_failure("upstream", e))?;
                 }
                 _ => {
-                    return Err((
-                        io_failure(
-                            "login",
-                            "the server wants the full password without TLS; refused",
-                        ),
-                        reply_seq,
+                    return Err(io_failure(
+                        "login",
+                        "the server wants the full password without TLS; refused",
                     ));
                 }
             },
-            _ => return Err((io_failure("login", "an unexpected packet"), reply_seq)),
+            _ => return Err(io_failure("login", "an unexpected packet")),
         }
     };
-    client
-        .write_all(&packet(reply_seq, &ok))
-        .await
-        .map_err(|e| (io_failure("client", e), reply_seq))?;
-    Ok(relay(client, up, Upward::MysqlPackets, shared).await)
+    Ok((up.io, ok))
 }
