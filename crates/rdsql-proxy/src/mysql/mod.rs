@@ -26,14 +26,14 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 /// user, so a client may not switch).
 pub(crate) const COM_CHANGE_USER: u8 = 0x11;
 
-struct Failure {
+struct ErrPacket {
     code: u16,
     state: &'static str,
     message: String,
 }
 
-fn io_failure(what: &str, e: impl std::fmt::Display) -> Failure {
-    Failure {
+fn io_failure(what: &str, e: impl std::fmt::Display) -> ErrPacket {
+    ErrPacket {
         code: 2013,
         state: "HY000",
         message: format!("rdsql proxy: {what}: {e}"),
@@ -65,7 +65,7 @@ where
     let outcome = match result {
         Ok(bytes) => Ok(bytes),
         Err((
-            Failure {
+            ErrPacket {
                 code,
                 state,
                 message,
@@ -81,7 +81,7 @@ where
     admitted.closed(&shared, &who.0, who.1.as_deref().unwrap_or(""), outcome);
 }
 
-type Outcome = Result<(u64, u64), (Failure, u8)>;
+type Outcome = Result<(u64, u64), (ErrPacket, u8)>;
 
 async fn session<S>(
     client: &mut S,
@@ -101,7 +101,7 @@ where
     let reply_seq = seq.wrapping_add(1);
     let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
         (
-            Failure {
+            ErrPacket {
                 code: 1045,
                 state: "28000",
                 message: m,
@@ -130,8 +130,8 @@ where
     Ok(relay(client, up, Upward::MysqlPackets, shared).await)
 }
 
-fn upstream_failure(e: upstream::UpstreamError) -> Failure {
-    Failure {
+fn upstream_failure(e: upstream::UpstreamError) -> ErrPacket {
+    ErrPacket {
         code: 2003,
         state: "HY000",
         message: format!("rdsql proxy: {e} ({})", e.hints().join("; ")),
@@ -142,7 +142,7 @@ fn upstream_failure(e: upstream::UpstreamError) -> Failure {
 async fn server_greeting(
     shared: &Shared,
     spec: &rdsql_db::ServerSpec,
-) -> Result<(Box<dyn Io>, Greeting), Failure> {
+) -> Result<(Box<dyn Io>, Greeting), ErrPacket> {
     let (mut tcp, _) = shared
         .dial
         .dial(spec, None)
@@ -163,7 +163,7 @@ async fn server_greeting(
 /// Greets the client as the server would: the server's version and
 /// connection id, the capabilities both legs can agree on, a scramble of
 /// our own. Returns the capabilities offered.
-async fn greet_client<S>(client: &mut S, g: &Greeting) -> Result<u32, Failure>
+async fn greet_client<S>(client: &mut S, g: &Greeting) -> Result<u32, ErrPacket>
 where
     S: AsyncWrite + Unpin,
 {
@@ -199,7 +199,7 @@ where
 
 /// The client's HandshakeResponse41 (refused when it asks for TLS: the
 /// client leg is plaintext on loopback).
-async fn client_response<S>(client: &mut S) -> Result<(u8, Response), (Failure, u8)>
+async fn client_response<S>(client: &mut S) -> Result<(u8, Response), (ErrPacket, u8)>
 where
     S: AsyncRead + Unpin,
 {
@@ -211,7 +211,7 @@ where
         && u32::from_le_bytes(resp[0..4].try_into().unwrap_or_default()) & SSL != 0
     {
         return Err((
-            Failure {
+            ErrPacket {
                 code: 2026,
                 state: "HY000",
                 message: "rdsql proxy: clients connect without TLS on loopback (the proxy does TLS upstream); use --ssl-mode=DISABLED / --skip-ssl".into(),
@@ -247,14 +247,14 @@ async fn upstream_tls(
     r: &Response,
     offered: u32,
     database: &Option<String>,
-) -> Result<Upstream, Failure> {
+) -> Result<Upstream, ErrPacket> {
     // Upstream: TLS as the connection says, then our handshake response.
     let tls = spec.sslmode != rdsql_db::SslMode::Disable && g.caps & SSL != 0;
     if spec.sslmode != rdsql_db::SslMode::Disable
         && spec.sslmode != rdsql_db::SslMode::Prefer
         && g.caps & SSL == 0
     {
-        return Err(Failure {
+        return Err(ErrPacket {
             code: 2026,
             state: "HY000",
             message: format!(
@@ -304,13 +304,13 @@ async fn login(
     g: &Greeting,
     r: &Response,
     database: &Option<String>,
-) -> Result<(Box<dyn Io>, Vec<u8>), Failure> {
+) -> Result<(Box<dyn Io>, Vec<u8>), ErrPacket> {
     let spec = &target.spec;
     let tls = up.tls;
     let caps = up.caps;
     let password = crate::fetch_secret(target, shared)
         .await
-        .map_err(|m| Failure {
+        .map_err(|m| ErrPacket {
             code: 1045,
             state: "28000",
             message: m,
@@ -377,7 +377,7 @@ async fn login(
                         );
                     }
                 }
-                return Err(Failure {
+                return Err(ErrPacket {
                     code,
                     state: "28000",
                     message: format!(
@@ -402,7 +402,7 @@ async fn login(
                         v
                     }
                     "mysql_clear_password" | "dialog" => {
-                        return Err(Failure {
+                        return Err(ErrPacket {
                             code: 2059,
                             state: "HY000",
                             message: format!(
@@ -412,7 +412,7 @@ async fn login(
                         });
                     }
                     other => {
-                        return Err(Failure {
+                        return Err(ErrPacket {
                             code: 2059,
                             state: "HY000",
                             message: format!(

@@ -2,7 +2,7 @@
 //! tokens, over TLS), MD5 or SCRAM-SHA-256.
 
 use super::startup::{error_field, read_message};
-use super::{Failure, io_failure};
+use super::{ErrorResponse, io_failure};
 use crate::dial::Io;
 use crate::{Shared, Target};
 use bytes::BytesMut;
@@ -16,7 +16,7 @@ pub(super) async fn authenticate(
     up: &mut Box<dyn Io>,
     target: &Target,
     shared: &Shared,
-) -> Result<(), Failure> {
+) -> Result<(), ErrorResponse> {
     let mut scram: Option<ScramSha256> = None;
     loop {
         let (t, body) = read_message(up)
@@ -44,7 +44,7 @@ pub(super) async fn authenticate(
                             _ => {
                                 let mechanisms = String::from_utf8_lossy(&body[4..]).into_owned();
                                 if !mechanisms.split('\0').any(|m| m == "SCRAM-SHA-256") {
-                                    return Err(Failure {
+                                    return Err(ErrorResponse {
                                         code: "28000",
                                         message: format!("rdsql proxy: the server offers no SCRAM-SHA-256 ({mechanisms:?})"),
                                         hints: vec![],
@@ -75,7 +75,7 @@ pub(super) async fn authenticate(
                         }
                     }
                     other => {
-                        return Err(Failure {
+                        return Err(ErrorResponse {
                             code: "28000",
                             message: format!(
                                 "rdsql proxy: the server asks for an authentication method rdsql does not speak ({other})"
@@ -109,7 +109,7 @@ pub(super) async fn authenticate(
                         );
                     }
                 }
-                return Err(Failure {
+                return Err(ErrorResponse {
                     code: if code.starts_with("28") {
                         "28000"
                     } else {
@@ -132,10 +132,13 @@ pub(super) async fn authenticate(
     }
 }
 
-pub(super) async fn secret(target: &Target, shared: &Shared) -> Result<rdsql_db::Secret, Failure> {
+pub(super) async fn secret(
+    target: &Target,
+    shared: &Shared,
+) -> Result<rdsql_db::Secret, ErrorResponse> {
     crate::fetch_secret(target, shared)
         .await
-        .map_err(|message| Failure {
+        .map_err(|message| ErrorResponse {
             code: "28000",
             message,
             hints: vec![

@@ -97,7 +97,7 @@ where
     let outcome = session(&mut client, &params, &target, &shared).await;
     let outcome = match outcome {
         Ok(bytes) => Ok(bytes),
-        Err(Failure {
+        Err(ErrorResponse {
             code,
             message,
             hints,
@@ -111,15 +111,15 @@ where
     admitted.closed(&shared, &target, &database, outcome);
 }
 
-/// Why a session could not start, for the client's ErrorResponse.
-pub(super) struct Failure {
+/// Why a session could not start: sent to the client as an ErrorResponse.
+pub(super) struct ErrorResponse {
     pub(super) code: &'static str,
     pub(super) message: String,
     pub(super) hints: Vec<String>,
 }
 
-pub(super) fn io_failure(what: &str, e: std::io::Error) -> Failure {
-    Failure {
+pub(super) fn io_failure(what: &str, e: std::io::Error) -> ErrorResponse {
+    ErrorResponse {
         code: "08006",
         message: format!("rdsql proxy: {what}: {e}"),
         hints: vec![],
@@ -132,21 +132,27 @@ async fn session<S>(
     params: &[(String, String)],
     target: &Arc<Target>,
     shared: &Arc<Shared>,
-) -> Result<(u64, u64), Failure>
+) -> Result<(u64, u64), ErrorResponse>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let spec = &target.spec;
-    let (tcp, peer) = shared.dial.dial(spec, None).await.map_err(|e| Failure {
-        code: "08001",
-        message: format!("rdsql proxy: {e}"),
-        hints: e.hints(),
-    })?;
-    let mut up = upstream::pg_tls(spec, tcp).await.map_err(|e| Failure {
-        code: "08001",
-        message: format!("rdsql proxy: {e}"),
-        hints: e.hints(),
-    })?;
+    let (tcp, peer) = shared
+        .dial
+        .dial(spec, None)
+        .await
+        .map_err(|e| ErrorResponse {
+            code: "08001",
+            message: format!("rdsql proxy: {e}"),
+            hints: e.hints(),
+        })?;
+    let mut up = upstream::pg_tls(spec, tcp)
+        .await
+        .map_err(|e| ErrorResponse {
+            code: "08001",
+            message: format!("rdsql proxy: {e}"),
+            hints: e.hints(),
+        })?;
     let mut buf = BytesMut::new();
     frontend::startup_message(
         params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
