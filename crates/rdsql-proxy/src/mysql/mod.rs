@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 /// user, so a client may not switch).
 pub(crate) const COM_CHANGE_USER: u8 = 0x11;
 
+/// Why a session could not start: sent to the client as an ERR packet.
 struct ErrPacket {
     code: u16,
     state: &'static str,
