@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream
 use tokio::net::TcpStream;
 
 const PASSWORD: &str = "in-memory secret";
-const MESSAGES: usize = 120;
+const MESSAGES: usize = 128;
 const MESSAGE: usize = 200 * 1024;
 /// Each command is answered with this many times its size.
 const FACTOR: usize = 4;
@@ -60,14 +60,22 @@ fn spec(url: &str) -> ServerSpec {
 }
 
 async fn start(url: &str, server: Server) -> (Proxy, SocketAddr, Arc<MemoryDial>) {
-    let spec = spec(url);
+    start_with(url, server, PASSWORD).await
+}
+
+/// A proxy for `url` whose connection sends `password`, over `server`.
+async fn start_with(
+    url: &str,
+    server: Server,
+    password: &str,
+) -> (Proxy, SocketAddr, Arc<MemoryDial>) {
     let provider = Arc::new(StaticPassword::new(
-        rdsql_db::Secret::new(PASSWORD.to_string()),
+        rdsql_db::Secret::new(password.to_string()),
         "test password",
     ));
     let target = Arc::new(Target::new(
         "memory".into(),
-        spec,
+        spec(url),
         provider,
         Arc::new(rdsql_connect::TokenCache::default()),
     ));
@@ -334,35 +342,12 @@ async fn mysql_pipelining_client_through_the_proxy() {
 #[tokio::test]
 async fn a_wrong_password_is_reported_to_the_client_with_hints() {
     // The fake server expects PASSWORD; this connection sends another.
-    let spec = spec("postgres://app@db.example.test:5432/shop?sslmode=disable");
-    let provider = Arc::new(StaticPassword::new(
-        rdsql_db::Secret::new("wrong".to_string()),
-        "test password",
-    ));
-    let target = Arc::new(Target::new(
-        "memory".into(),
-        spec,
-        provider,
-        Arc::new(rdsql_connect::TokenCache::default()),
-    ));
-    let dial = Arc::new(MemoryDial {
-        server: pg_server,
-        dials: AtomicUsize::new(0),
-    });
-    let config = Config {
-        address: "127.0.0.1".parse().unwrap(),
-        port: Some(0),
-        unix_socket: None,
-        health_port: None,
-        max_connections: None,
-        log: Logger { json: false },
-        dial: Some(dial),
-    };
-    let mut proxy = Proxy::bind(vec![target], config).await.unwrap();
-    let Bound::Tcp { addr, .. } = proxy.bound()[0].clone() else {
-        panic!()
-    };
-    proxy.serve();
+    let (proxy, addr, _) = start_with(
+        "postgres://app@db.example.test:5432/shop?sslmode=disable",
+        pg_server,
+        "wrong",
+    )
+    .await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     let mut body = 196608i32.to_be_bytes().to_vec();
     body.extend_from_slice(b"user\0app\0\0");

@@ -137,22 +137,13 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let spec = &target.spec;
-    let (tcp, peer) = shared
-        .dial
-        .dial(spec, None)
-        .await
-        .map_err(|e| ErrorResponse {
-            code: "08001",
-            message: format!("rdsql proxy: {e}"),
-            hints: e.hints(),
-        })?;
-    let mut up = upstream::pg_tls(spec, tcp)
-        .await
-        .map_err(|e| ErrorResponse {
-            code: "08001",
-            message: format!("rdsql proxy: {e}"),
-            hints: e.hints(),
-        })?;
+    let unreachable = |e: upstream::UpstreamError| ErrorResponse {
+        code: "08001",
+        message: format!("rdsql proxy: {e}"),
+        hints: e.hints(),
+    };
+    let (tcp, peer) = shared.dial.dial(spec, None).await.map_err(unreachable)?;
+    let mut up = upstream::pg_tls(spec, tcp).await.map_err(unreachable)?;
     let mut buf = BytesMut::new();
     frontend::startup_message(
         params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
