@@ -355,6 +355,10 @@ impl ConnectionSpec {
     /// Resolves layered options against the environment (`env` looks up a
     /// variable). Precedence: `opts` (flags, then URL, already layered by
     /// the caller) → environment → engine defaults.
+    ///
+    /// This is the checking half of `rdsql_connect::resolve`, which every
+    /// surface calls (it also attaches tunnels): call that one instead
+    /// (docs/architecture.md).
     pub fn resolve(
         opts: ConnectOptions,
         env: &(dyn Fn(&str) -> Option<String> + Sync),

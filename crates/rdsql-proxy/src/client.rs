@@ -3,6 +3,7 @@
 //! and close lines of the connection log with the session's metrics.
 
 use crate::{Shared, Target};
+use rdsql_db::Protocol;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -93,5 +94,87 @@ impl Client {
             json!({ "client": peer, "user": spec.user, "database": database, "upstream": spec.host_port(),
                     "seconds": secs, "bytes_up": up, "bytes_down": down, "error": error }),
         );
+    }
+}
+
+/// What to tell a client whose login upstream the server refused:
+/// where the proxy's secret came from, and — when the server said the
+/// credentials are wrong (`rejected`) — the likely causes for the
+/// method and protocol. An IAM token is dropped, so the next session
+/// signs a fresh one.
+pub(crate) fn refused_login_hints(target: &Target, rejected: bool) -> Vec<String> {
+    let mut hints = vec![format!(
+        "rdsql proxy sent the {}",
+        target.provider.describe()
+    )];
+    if !rejected {
+        return hints;
+    }
+    let user = &target.spec.user;
+    if !target.iam {
+        hints.push("the password of the connection is wrong, or the user does not exist".into());
+        return hints;
+    }
+    target.provider.invalidate();
+    match target.spec.engine.protocol() {
+        Protocol::Postgres => hints.extend([
+            format!("the database user {user:?} must exist and be granted rds_iam (PostgreSQL: GRANT rds_iam TO \"{user}\")"),
+            "IAM database authentication must be enabled on the instance, and the identity allowed rds-db:connect on it".into(),
+        ]),
+        Protocol::Mysql => hints.push(format!(
+            "the user {user:?} must be IDENTIFIED WITH AWSAuthenticationPlugin (RDS) and allowed rds-db:connect"
+        )),
+        Protocol::Sqlite => {}
+    }
+    hints
+}
+
+/// Runs a client's login (everything before the relay) under the login
+/// time limit; `late` makes the error the client gets when it runs out.
+pub(crate) async fn within_login<T, E>(
+    shared: &Shared,
+    login: impl std::future::Future<Output = Result<T, E>>,
+    late: impl FnOnce(std::time::Duration) -> E,
+) -> Result<T, E> {
+    let limit = shared.login_timeout;
+    tokio::time::timeout(limit, login)
+        .await
+        .unwrap_or_else(|_| Err(late(limit)))
+}
+
+/// The words for a login that ran out of time.
+pub(crate) fn login_too_slow(limit: std::time::Duration) -> String {
+    format!(
+        "rdsql proxy: the login did not complete within {} s (a silent client, or a server or network that does not answer)",
+        limit.as_secs()
+    )
+}
+
+/// A session's upstream cancel key, known to the proxy while the session
+/// lives: removed when dropped, however the session ends.
+pub(crate) struct CancelKey<'a> {
+    shared: &'a Shared,
+    key: (i32, i32),
+}
+
+impl<'a> CancelKey<'a> {
+    pub(crate) fn register(
+        shared: &'a Shared,
+        key: (i32, i32),
+        peer: std::net::SocketAddr,
+        target: Arc<Target>,
+    ) -> CancelKey<'a> {
+        if let Ok(mut m) = shared.cancel_keys.lock() {
+            m.insert(key, (peer, target));
+        }
+        CancelKey { shared, key }
+    }
+}
+
+impl Drop for CancelKey<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.shared.cancel_keys.lock() {
+            m.remove(&self.key);
+        }
     }
 }

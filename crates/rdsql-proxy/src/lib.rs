@@ -41,6 +41,10 @@ use std::time::Duration;
 /// never beyond 10 minutes (docs/proxy.md, "Tokens").
 pub const TOKEN_REUSE: Duration = Duration::from_secs(600);
 
+/// How long a client's login may take by default: a silent client or a
+/// dead far end never holds a slot longer (docs/proxy.md, "Limits").
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// One proxied connection: what a listener forwards to.
 pub struct Target {
     /// The name the user gave (a saved connection or a redacted URL).

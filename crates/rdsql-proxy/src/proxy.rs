@@ -27,6 +27,8 @@ pub struct Config {
     pub log: Logger,
     /// None: TCP (through tunnels where a connection has one).
     pub dial: Option<Arc<dyn Dial>>,
+    /// See [`crate::LOGIN_TIMEOUT`].
+    pub login_timeout: Duration,
 }
 
 /// A listener that could not be opened.
@@ -97,6 +99,7 @@ impl Proxy {
         if let Some(d) = config.dial {
             shared.dial = d;
         }
+        shared.login_timeout = config.login_timeout;
         let ip = config.address;
         let base = match (config.port, targets.first()) {
             (Some(p), _) => p,

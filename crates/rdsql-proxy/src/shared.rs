@@ -39,6 +39,9 @@ pub struct Shared {
     pub targets: Vec<Arc<Target>>,
     /// How upstream connections are opened (tests use an in-memory one).
     pub dial: Arc<dyn Dial>,
+    /// How long a client's login may take, end to end (its startup
+    /// packet, the upstream dial, TLS and authentication).
+    pub login_timeout: std::time::Duration,
 }
 
 impl Shared {
@@ -51,6 +54,7 @@ impl Shared {
             started: AtomicBool::new(false),
             targets,
             dial: Arc::new(TcpDial),
+            login_timeout: crate::LOGIN_TIMEOUT,
         }
     }
 

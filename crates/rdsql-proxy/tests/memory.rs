@@ -69,6 +69,15 @@ async fn start_with(
     server: Server,
     password: &str,
 ) -> (Proxy, SocketAddr, Arc<MemoryDial>) {
+    start_limited(url, server, password, rdsql_proxy::LOGIN_TIMEOUT).await
+}
+
+async fn start_limited(
+    url: &str,
+    server: Server,
+    password: &str,
+    login_timeout: Duration,
+) -> (Proxy, SocketAddr, Arc<MemoryDial>) {
     let provider = Arc::new(StaticPassword::new(
         rdsql_db::Secret::new(password.to_string()),
         "test password",
@@ -91,6 +100,7 @@ async fn start_with(
         max_connections: None,
         log: Logger { json: false },
         dial: Some(dial.clone()),
+        login_timeout,
     };
     let mut proxy = Proxy::bind(vec![target], config).await.unwrap();
     let addr = match &proxy.bound()[0] {
@@ -375,4 +385,66 @@ async fn a_wrong_password_is_reported_to_the_client_with_hints() {
         1
     );
     proxy.shutdown(Duration::from_secs(1)).await;
+}
+
+/// A server that accepts and never says a word.
+fn silent_server(s: DuplexStream) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(s);
+    })
+}
+
+/// A silent client is let go, and a silent server reaches the client as
+/// an error, once the login time limit runs out; no slot is kept.
+#[tokio::test]
+async fn the_login_time_limit_frees_silent_clients_and_dead_servers() {
+    let limit = Duration::from_millis(800);
+    for url in [
+        "postgres://app@db.example.test:5432/shop?sslmode=disable",
+        "mariadb://app@db.example.test:3306/shop?sslmode=disable",
+    ] {
+        let (proxy, addr, _) = start_limited(url, silent_server, PASSWORD, limit).await;
+        let started = std::time::Instant::now();
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        if url.starts_with("postgres") {
+            // A client that connects and says nothing.
+            let mut b = [0u8; 16];
+            let n = tokio::time::timeout(Duration::from_secs(10), c.read(&mut b))
+                .await
+                .expect("the silent client was let go")
+                .unwrap_or(0);
+            assert_eq!(n, 0);
+            // A client that speaks, to a server that does not.
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let mut body = 196608i32.to_be_bytes().to_vec();
+            body.extend_from_slice(b"user\0app\0\0");
+            let mut startup = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+            startup.extend_from_slice(&body);
+            c.write_all(&startup).await.unwrap();
+            let (t, e) = tokio::time::timeout(Duration::from_secs(10), pg_read(&mut c))
+                .await
+                .expect("an answer within the limit")
+                .expect("an ErrorResponse");
+            assert_eq!(t, b'E');
+            assert!(String::from_utf8_lossy(&e).contains("did not complete within"));
+        } else {
+            // The server's greeting never comes: an ERR packet, sequence 0.
+            let (seq, p) = tokio::time::timeout(Duration::from_secs(10), my_read(&mut c))
+                .await
+                .expect("an answer within the limit")
+                .expect("an ERR packet");
+            assert_eq!((seq, p[0]), (0, 0xff));
+            assert!(String::from_utf8_lossy(&p).contains("did not complete within"));
+        }
+        assert!(started.elapsed() >= limit);
+        for _ in 0..100 {
+            if proxy.shared().open_sessions() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(proxy.shared().open_sessions(), 0, "{url}: slots given back");
+        proxy.shutdown(Duration::from_secs(1)).await;
+    }
 }

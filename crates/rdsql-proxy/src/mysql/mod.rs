@@ -11,7 +11,7 @@ mod auth;
 mod handshake;
 pub(crate) mod packet;
 
-use crate::client::Client;
+use crate::client::{Client, login_too_slow, within_login};
 use crate::dial::Io;
 use crate::relay::{Upward, relay};
 use crate::upstream;
@@ -94,40 +94,57 @@ async fn session<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let (tcp, g) = server_greeting(shared, &target.spec)
-        .await
-        .map_err(|f| (f, 0))?;
-    let offered = greet_client(client, &g).await.map_err(|f| (f, 0))?;
-    let (seq, r) = client_response(client).await?;
-    let reply_seq = seq.wrapping_add(1);
-    let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
+    // The sequence id the client expects an error with, as the login goes.
+    let seq = std::sync::atomic::AtomicU8::new(0);
+    let login = async {
+        let (tcp, g) = server_greeting(shared, &target.spec)
+            .await
+            .map_err(|f| (f, 0))?;
+        let offered = greet_client(client, &g).await.map_err(|f| (f, 0))?;
+        let (client_seq, r) = client_response(client).await?;
+        let reply_seq = client_seq.wrapping_add(1);
+        seq.store(reply_seq, std::sync::atomic::Ordering::Relaxed);
+        let target = &target.for_client(Some(&r.user)).await.map_err(|m| {
+            (
+                ErrPacket {
+                    code: 1045,
+                    state: "28000",
+                    message: m,
+                },
+                reply_seq,
+            )
+        })?;
+        let database = r.database.clone().or_else(|| target.spec.dbname.clone());
+        *who = (target.clone(), database.clone());
+        admitted.opened(
+            shared,
+            target,
+            Some(&r.user),
+            database.as_deref().unwrap_or(""),
+        );
+        let up = upstream_tls(tcp, &target.spec, &g, &r, offered, &database)
+            .await
+            .map_err(|f| (f, reply_seq))?;
+        let (up, ok) = login(up, target, shared, &g, &r, &database)
+            .await
+            .map_err(|f| (f, reply_seq))?;
+        client
+            .write_all(&packet(reply_seq, &ok))
+            .await
+            .map_err(|e| (io_failure("client", e), reply_seq))?;
+        Ok(up)
+    };
+    let up = within_login(shared, login, |limit| {
         (
             ErrPacket {
-                code: 1045,
-                state: "28000",
-                message: m,
+                code: 2013,
+                state: "HY000",
+                message: login_too_slow(limit),
             },
-            reply_seq,
+            seq.load(std::sync::atomic::Ordering::Relaxed),
         )
-    })?;
-    let database = r.database.clone().or_else(|| target.spec.dbname.clone());
-    *who = (target.clone(), database.clone());
-    admitted.opened(
-        shared,
-        target,
-        Some(&r.user),
-        database.as_deref().unwrap_or(""),
-    );
-    let up = upstream_tls(tcp, &target.spec, &g, &r, offered, &database)
-        .await
-        .map_err(|f| (f, reply_seq))?;
-    let (up, ok) = login(up, target, shared, &g, &r, &database)
-        .await
-        .map_err(|f| (f, reply_seq))?;
-    client
-        .write_all(&packet(reply_seq, &ok))
-        .await
-        .map_err(|e| (io_failure("client", e), reply_seq))?;
+    })
+    .await?;
     Ok(relay(client, up, Upward::MysqlPackets, shared).await)
 }
 
@@ -363,21 +380,7 @@ async fn login(
                         .unwrap_or_default(),
                 );
                 let msg = String::from_utf8_lossy(p.get(9..).unwrap_or_default()).into_owned();
-                let mut hints = vec![format!(
-                    "rdsql proxy sent the {}",
-                    target.provider.describe()
-                )];
-                if code == 1045 {
-                    if target.iam {
-                        target.provider.invalidate();
-                        hints.push(format!("the user {:?} must be IDENTIFIED WITH AWSAuthenticationPlugin (RDS) and allowed rds-db:connect", spec.user));
-                    } else {
-                        hints.push(
-                            "the password of the connection is wrong, or the user does not exist"
-                                .into(),
-                        );
-                    }
-                }
+                let hints = crate::client::refused_login_hints(target, code == 1045);
                 return Err(ErrPacket {
                     code,
                     state: "28000",

@@ -91,24 +91,7 @@ pub(super) async fn authenticate(
             b'E' => {
                 let code = error_field(&body, b'C').unwrap_or_default();
                 let message = error_field(&body, b'M').unwrap_or_default();
-                let mut hints = vec![format!(
-                    "rdsql proxy sent the {}",
-                    target.provider.describe()
-                )];
-                if code.starts_with("28") {
-                    if target.iam {
-                        target.provider.invalidate();
-                        hints.extend([
-                            format!("the database user {:?} must exist and be granted rds_iam (PostgreSQL: GRANT rds_iam TO \"{}\")", target.spec.user, target.spec.user),
-                            "IAM database authentication must be enabled on the instance, and the identity allowed rds-db:connect on it".into(),
-                        ]);
-                    } else {
-                        hints.push(
-                            "the password of the connection is wrong, or the user does not exist"
-                                .into(),
-                        );
-                    }
-                }
+                let hints = crate::client::refused_login_hints(target, code.starts_with("28"));
                 return Err(ErrorResponse {
                     code: if code.starts_with("28") {
                         "28000"

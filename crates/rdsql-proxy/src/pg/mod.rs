@@ -11,7 +11,7 @@ mod startup;
 
 pub(crate) use startup::error_response;
 
-use crate::client::Client;
+use crate::client::{CancelKey, Client, login_too_slow, within_login};
 use crate::relay::{Upward, relay};
 use crate::upstream;
 use crate::{Shared, Target};
@@ -26,17 +26,18 @@ pub async fn serve_client<S>(mut client: S, peer: String, target: Arc<Target>, s
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    // Startup: answer SSL/GSS encryption requests with N (loopback, plain).
-    let (code, body) = loop {
-        match read_startup(&mut client).await {
-            Ok((SSL_REQUEST | GSSENC_REQUEST, _)) => {
-                if client.write_all(b"N").await.is_err() {
-                    return;
-                }
+    // Startup: answer SSL/GSS encryption requests with N (loopback, plain),
+    // within the login limit (a client that never speaks is let go).
+    let startup = async {
+        loop {
+            match read_startup(&mut client).await {
+                Ok((SSL_REQUEST | GSSENC_REQUEST, _)) => client.write_all(b"N").await?,
+                other => return other,
             }
-            Ok(other) => break other,
-            Err(_) => return,
         }
+    };
+    let Ok(Ok((code, body))) = tokio::time::timeout(shared.login_timeout, startup).await else {
+        return;
     };
     if code == CANCEL_REQUEST {
         return cancel::cancel(&body, &shared).await;
@@ -136,58 +137,63 @@ async fn session<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let spec = &target.spec;
-    let unreachable = |e: upstream::UpstreamError| ErrorResponse {
-        code: "08001",
-        message: format!("rdsql proxy: {e}"),
-        hints: e.hints(),
-    };
-    let (tcp, peer) = shared.dial.dial(spec, None).await.map_err(unreachable)?;
-    let mut up = upstream::pg_tls(spec, tcp).await.map_err(unreachable)?;
-    let mut buf = BytesMut::new();
-    frontend::startup_message(
-        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &mut buf,
-    )
-    .map_err(|e| io_failure("startup", e))?;
-    up.write_all(&buf)
-        .await
-        .map_err(|e| io_failure("upstream", e))?;
-
-    auth::authenticate(&mut up, target, shared).await?;
-    // The client sent no password and gets the server's AuthenticationOk.
-    client
-        .write_all(&frame(b'R', &0i32.to_be_bytes()))
-        .await
-        .map_err(|e| io_failure("client", e))?;
-
-    // Up to ReadyForQuery: pass everything on, keep the cancel key.
-    let mut key = None;
-    loop {
-        let (t, body) = read_message(&mut up)
+    let login = async {
+        let spec = &target.spec;
+        let unreachable = |e: upstream::UpstreamError| ErrorResponse {
+            code: "08001",
+            message: format!("rdsql proxy: {e}"),
+            hints: e.hints(),
+        };
+        let (tcp, peer) = shared.dial.dial(spec, None).await.map_err(unreachable)?;
+        let mut up = upstream::pg_tls(spec, tcp).await.map_err(unreachable)?;
+        let mut buf = BytesMut::new();
+        frontend::startup_message(
+            params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &mut buf,
+        )
+        .map_err(|e| io_failure("startup", e))?;
+        up.write_all(&buf)
             .await
-            .map_err(|e| io_failure("upstream closed during startup", e))?;
-        if t == b'K' && body.len() >= 8 {
-            let pid = i32::from_be_bytes(body[0..4].try_into().unwrap_or_default());
-            let secret = i32::from_be_bytes(body[4..8].try_into().unwrap_or_default());
-            key = Some((pid, secret));
-            if let Ok(mut m) = shared.cancel_keys.lock() {
-                m.insert((pid, secret), (peer, target.clone()));
-            }
-        }
+            .map_err(|e| io_failure("upstream", e))?;
+
+        auth::authenticate(&mut up, target, shared).await?;
+        // The client sent no password and gets the server's AuthenticationOk.
         client
-            .write_all(&frame(t, &body))
+            .write_all(&frame(b'R', &0i32.to_be_bytes()))
             .await
             .map_err(|e| io_failure("client", e))?;
-        if t == b'Z' || t == b'E' {
-            break;
+
+        // Up to ReadyForQuery: pass everything on, keep the cancel key.
+        let mut key = None;
+        loop {
+            let (t, body) = read_message(&mut up)
+                .await
+                .map_err(|e| io_failure("upstream closed during startup", e))?;
+            if t == b'K' && body.len() >= 8 {
+                let pid = i32::from_be_bytes(body[0..4].try_into().unwrap_or_default());
+                let secret = i32::from_be_bytes(body[4..8].try_into().unwrap_or_default());
+                key = Some(CancelKey::register(
+                    shared,
+                    (pid, secret),
+                    peer,
+                    target.clone(),
+                ));
+            }
+            client
+                .write_all(&frame(t, &body))
+                .await
+                .map_err(|e| io_failure("client", e))?;
+            if t == b'Z' || t == b'E' {
+                break;
+            }
         }
-    }
-    let relayed = relay(client, up, Upward::Bytes, shared).await;
-    if let Some(k) = key
-        && let Ok(mut m) = shared.cancel_keys.lock()
-    {
-        m.remove(&k);
-    }
-    Ok(relayed)
+        Ok((up, key))
+    };
+    let (up, _key) = within_login(shared, login, |limit| ErrorResponse {
+        code: "08006",
+        message: login_too_slow(limit),
+        hints: vec![],
+    })
+    .await?;
+    Ok(relay(client, up, Upward::Bytes, shared).await)
 }

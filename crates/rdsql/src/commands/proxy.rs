@@ -61,6 +61,7 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
         max_connections: args.max_connections,
         log,
         dial: None,
+        login_timeout: rdsql_proxy::LOGIN_TIMEOUT,
     };
     let mut proxy = Proxy::bind(targets, config)
         .await
