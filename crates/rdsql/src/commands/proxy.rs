@@ -87,14 +87,24 @@ pub async fn run(args: ProxyArgs) -> Result<(), Failure> {
         ),
         serde_json::json!({ "signal": name, "open": open }),
     );
-    let left = proxy
-        .shutdown(Duration::from_secs(args.max_sigterm_delay))
-        .await;
-    log.event(
-        "exit",
-        &format!("stopped ({left} session(s) closed by the deadline)"),
-        serde_json::json!({ "closed_by_deadline": left }),
-    );
+    // A second signal during the drain ends it at once, as in psql.
+    let shared = proxy.shared().clone();
+    tokio::select! {
+        left = proxy.shutdown(Duration::from_secs(args.max_sigterm_delay)) => log.event(
+            "exit",
+            &format!("stopped ({left} session(s) closed by the deadline)"),
+            serde_json::json!({ "closed_by_deadline": left }),
+        ),
+        again = wait_for_signal() => {
+            let again = again?;
+            let left = shared.open_sessions();
+            log.event(
+                "exit",
+                &format!("{again} again: stopped now ({left} session(s) closed)"),
+                serde_json::json!({ "signal": again, "closed_by_signal": left }),
+            );
+        }
+    }
     Ok(())
 }
 

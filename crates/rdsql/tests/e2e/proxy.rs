@@ -379,6 +379,51 @@ fn max_connections_refuses_with_a_protocol_error_and_sigterm_drains() {
     assert_eq!(p.wait(), 0, "{}", p.log());
 }
 
+/// A second signal during the drain stops the proxy at once.
+#[test]
+fn a_second_signal_during_the_drain_exits_at_once() {
+    let mut p = Proxy::start(&[password_conn()], &["--max-sigterm-delay", "60"], &[]);
+    let port = p.ports[0];
+    let mut c = Command::new(pg_bin().join("psql"))
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "w",
+            "-d",
+            "rdsql",
+            "-c",
+            "select pg_sleep(30)",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    p.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    p.signal(libc::SIGINT);
+    assert_eq!(p.wait(), 0, "{}", p.log());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    for _ in 0..40 {
+        if p.log().contains("SIGINT again") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(p.log().contains("SIGINT again"), "{}", p.log());
+    let _ = c.kill();
+    let _ = c.wait();
+}
+
 #[test]
 fn upstream_errors_reach_the_client_and_a_killed_client_closes_its_upstream() {
     let p = Proxy::start(&[password_conn()], &["--health-port", "0"], &[]);
