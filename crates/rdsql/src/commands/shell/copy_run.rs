@@ -70,7 +70,7 @@ impl Shell {
         let sql = copy::postgres_sql(c);
         let canceller = self.session.cancel_handle();
         let conn = self.session.connection().expect("connected");
-        let (r, _) = cancellable(canceller, conn.copy_in(&sql, &mut file)).await;
+        let (r, _) = cancellable(&mut self.sigint, canceller, conn.copy_in(&sql, &mut file)).await;
         match r {
             Ok(n) => {
                 self.session.track(&sql, true);
@@ -101,7 +101,7 @@ impl Shell {
         let (mut out, pending) = copy_target(&c.place)?;
         let canceller = self.session.cancel_handle();
         let conn = self.session.connection().expect("connected");
-        let (r, _) = cancellable(canceller, conn.copy_out(&sql, &mut out)).await;
+        let (r, _) = cancellable(&mut self.sigint, canceller, conn.copy_out(&sql, &mut out)).await;
         drop(out);
         match r {
             Ok(n) => {
@@ -133,7 +133,12 @@ impl Shell {
         if own_txn && let Err(e) = conn.run("START TRANSACTION", &mut Rows::default()).await {
             return Err(self.copy_failed("START TRANSACTION", e));
         }
-        let (r, _) = cancellable(canceller, conn.load_data_local(&sql, path.clone())).await;
+        let (r, _) = cancellable(
+            &mut self.sigint,
+            canceller,
+            conn.load_data_local(&sql, path.clone()),
+        )
+        .await;
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if own_txn
             && let Some(conn) = self.session.connection()
@@ -163,7 +168,12 @@ impl Shell {
         let mut w = copy::CopyWriter::new(out, &o)?;
         let canceller = self.session.cancel_handle();
         let conn = self.session.connection().expect("connected");
-        let (r, _) = cancellable(canceller, conn.run_statement(&sql, &mut w)).await;
+        let (r, _) = cancellable(
+            &mut self.sigint,
+            canceller,
+            conn.run_statement(&sql, &mut w),
+        )
+        .await;
         let rows = w.rows;
         let mut out = w.into_inner();
         let flushed = out.flush();

@@ -222,7 +222,7 @@ impl Shell {
             println!();
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs_f64(secs)) => {}
-                _ = tokio::signal::ctrl_c() => break,
+                _ = self.sigint.recv() => break,
             }
         }
     }

@@ -64,6 +64,10 @@ struct Shell {
     names: Arc<Mutex<Names>>,
     /// A statement `\e` ran, for the history.
     edited: Option<String>,
+    /// SIGINT, listened to for the shell's whole life: a Ctrl-C that
+    /// arrives between two statements (or between a `\watch` run and its
+    /// wait) is kept for the next look, never lost.
+    sigint: tokio::signal::unix::Signal,
 }
 
 impl Shell {

@@ -50,8 +50,8 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     let spec = connect::resolve(&args)?;
     let session = connect::open_session(spec).await?;
     // From here on SIGINT cancels statements instead of killing the shell.
-    let mut sigint = Box::pin(tokio::signal::ctrl_c());
-    let _ = futures_poll_once(&mut sigint).await;
+    let sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Failure::local(format!("cannot handle Ctrl-C: {e}"), vec![]))?;
     let engine = session.engine();
     let mut sh = Shell {
         label: label(session.spec()),
@@ -70,6 +70,7 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
             stale: true,
         })),
         edited: None,
+        sigint,
     };
     sh.set_conn_vars();
     let config = Config::builder()
@@ -110,6 +111,11 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
         let prompt = sh.prompt(!buf.is_empty());
         match rl.readline(&prompt) {
             Ok(line) => {
+                // A Ctrl-C left over from the last command is not this
+                // one's.
+                while let Some(Some(())) = futures_poll_once(&mut Box::pin(sh.sigint.recv())).await
+                {
+                }
                 // A backslash outside quotes and comments starts a
                 // meta-command; the text before it joins the buffer.
                 let (sql_part, meta_part) = match meta_start(&buf, &line, sh.engine) {
@@ -159,7 +165,7 @@ pub async fn run(args: ConnArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Registers the SIGINT handler now (the future registers on first poll).
+/// The output of `f` if it is ready now, without waiting.
 pub(super) async fn futures_poll_once<F: std::future::Future + Unpin>(
     f: &mut F,
 ) -> Option<F::Output> {

@@ -8,6 +8,7 @@ use super::*;
 /// Ctrl-C sends a cancel request. Returns the result and whether Ctrl-C
 /// was pressed.
 pub(super) async fn cancellable<T>(
+    sigint: &mut tokio::signal::unix::Signal,
     canceller: Option<CancelHandle>,
     fut: impl std::future::Future<Output = T>,
 ) -> (T, bool) {
@@ -16,7 +17,7 @@ pub(super) async fn cancellable<T>(
     loop {
         tokio::select! {
             r = &mut fut => return (r, interrupted),
-            _ = tokio::signal::ctrl_c() => {
+            _ = sigint.recv() => {
                 interrupted = true;
                 match &canceller {
                     Some(c) => {
@@ -129,8 +130,12 @@ impl Shell {
         for &stmt in stmts {
             self.session.set_describe(needs_types);
             let canceller = self.session.cancel_handle();
-            let (result, interrupted) =
-                cancellable(canceller, self.session.run_statement(stmt, sink.as_mut())).await;
+            let (result, interrupted) = cancellable(
+                &mut self.sigint,
+                canceller,
+                self.session.run_statement(stmt, sink.as_mut()),
+            )
+            .await;
             self.interrupted |= interrupted;
             self.label = label(self.session.spec());
             match result {
