@@ -144,6 +144,15 @@ fn pg_message(t: u8, body: &[u8]) -> Vec<u8> {
     m
 }
 
+/// A protocol 3.0 startup packet with these `key\0value\0…\0` parameters.
+fn pg_startup(params: &[u8]) -> Vec<u8> {
+    let mut body = 196608i32.to_be_bytes().to_vec();
+    body.extend_from_slice(params);
+    let mut out = ((body.len() + 4) as i32).to_be_bytes().to_vec();
+    out.extend_from_slice(&body);
+    out
+}
+
 async fn pg_read(s: &mut (impl AsyncRead + Unpin)) -> Option<(u8, Vec<u8>)> {
     let t = s.read_u8().await.ok()?;
     let n = s.read_i32().await.ok()? as usize;
@@ -200,11 +209,9 @@ async fn postgres_pipelining_client_through_the_proxy() {
     .await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     // Startup as the client: the proxy logs in with its own password.
-    let mut body = 196608i32.to_be_bytes().to_vec();
-    body.extend_from_slice(b"user\0app\0database\0shop\0\0");
-    let mut startup = ((body.len() + 4) as i32).to_be_bytes().to_vec();
-    startup.extend_from_slice(&body);
-    c.write_all(&startup).await.unwrap();
+    c.write_all(&pg_startup(b"user\0app\0database\0shop\0\0"))
+        .await
+        .unwrap();
     loop {
         let (t, _) = pg_read(&mut c).await.expect("login");
         assert_ne!(t, b'E', "login refused");
@@ -359,11 +366,7 @@ async fn a_wrong_password_is_reported_to_the_client_with_hints() {
     )
     .await;
     let mut c = TcpStream::connect(addr).await.unwrap();
-    let mut body = 196608i32.to_be_bytes().to_vec();
-    body.extend_from_slice(b"user\0app\0\0");
-    let mut startup = ((body.len() + 4) as i32).to_be_bytes().to_vec();
-    startup.extend_from_slice(&body);
-    c.write_all(&startup).await.unwrap();
+    c.write_all(&pg_startup(b"user\0app\0\0")).await.unwrap();
     let (t, e) = pg_read(&mut c).await.unwrap();
     assert_eq!(t, b'E');
     let e = String::from_utf8_lossy(&e);
@@ -417,11 +420,7 @@ async fn the_login_time_limit_frees_silent_clients_and_dead_servers() {
             assert_eq!(n, 0);
             // A client that speaks, to a server that does not.
             let mut c = TcpStream::connect(addr).await.unwrap();
-            let mut body = 196608i32.to_be_bytes().to_vec();
-            body.extend_from_slice(b"user\0app\0\0");
-            let mut startup = ((body.len() + 4) as i32).to_be_bytes().to_vec();
-            startup.extend_from_slice(&body);
-            c.write_all(&startup).await.unwrap();
+            c.write_all(&pg_startup(b"user\0app\0\0")).await.unwrap();
             let (t, e) = tokio::time::timeout(Duration::from_secs(10), pg_read(&mut c))
                 .await
                 .expect("an answer within the limit")

@@ -379,12 +379,9 @@ fn max_connections_refuses_with_a_protocol_error_and_sigterm_drains() {
     assert_eq!(p.wait(), 0, "{}", p.log());
 }
 
-/// A second signal during the drain stops the proxy at once.
-#[test]
-fn a_second_signal_during_the_drain_exits_at_once() {
-    let mut p = Proxy::start(&[password_conn()], &["--max-sigterm-delay", "60"], &[]);
-    let port = p.ports[0];
-    let mut c = Command::new(pg_bin().join("psql"))
+/// psql running `sql` as user w in the background, its output dropped.
+fn background_psql(port: u16, sql: &str) -> std::process::Child {
+    Command::new(pg_bin().join("psql"))
         .args([
             "-X",
             "-h",
@@ -396,12 +393,20 @@ fn a_second_signal_during_the_drain_exits_at_once() {
             "-d",
             "rdsql",
             "-c",
-            "select pg_sleep(30)",
+            sql,
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// A second signal during the drain stops the proxy at once.
+#[test]
+fn a_second_signal_during_the_drain_exits_at_once() {
+    let mut p = Proxy::start(&[password_conn()], &["--max-sigterm-delay", "60"], &[]);
+    let port = p.ports[0];
+    let mut c = background_psql(port, "select pg_sleep(30)");
     std::thread::sleep(Duration::from_millis(1000));
     p.signal(libc::SIGTERM);
     std::thread::sleep(Duration::from_millis(500));
@@ -435,24 +440,7 @@ fn upstream_errors_reach_the_client_and_a_killed_client_closes_its_upstream() {
         "{err}"
     );
     // A client killed mid-query: the proxy lets go of its upstream.
-    let mut c = Command::new(pg_bin().join("psql"))
-        .args([
-            "-X",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "w",
-            "-d",
-            "rdsql",
-            "-c",
-            "select pg_sleep(20)",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut c = background_psql(port, "select pg_sleep(20)");
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(metric(&p.metrics(), "rdsql_proxy_open_connections"), 1);
     c.kill().unwrap();
